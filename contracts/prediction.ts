@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** One entry of a ranked list of classes. */
+export const scoredLabelSchema = z.object({
+  label: z.string().min(1),
+  confidence: z.number().min(0).max(1),
+});
+export type ScoredLabel = z.infer<typeof scoredLabelSchema>;
+
+/**
+ * The server's verdict on one upload. The Lambda writes it to S3 under `predictions/` (the accuracy
+ * job's input) and sends it to the gateway, which pushes it to the browser.
+ */
+export const predictionSchema = z.object({
+  uploadId: z.uuid(),
+  model: z.string().min(1),
+  modelVersion: z.string().min(1),
+  label: z.string().min(1),
+  confidence: z.number().min(0).max(1),
+  topK: z.array(scoredLabelSchema).min(1),
+  predictedAt: z.iso.datetime(),
+});
+export type Prediction = z.infer<typeof predictionSchema>;
+
+/** Why an upload got no verdict. `unsupported_image` and `image_too_large` are the uploader's to fix. */
+export const PREDICTION_ERROR_CODES = [
+  'unsupported_image',
+  'image_too_large',
+  'unknown_model',
+  'inference_failed',
+] as const;
+export const predictionErrorCodeSchema = z.enum(PREDICTION_ERROR_CODES);
+export type PredictionErrorCode = z.infer<typeof predictionErrorCodeSchema>;
+
+export const predictionErrorSchema = z.object({
+  uploadId: z.uuid(),
+  code: predictionErrorCodeSchema,
+  message: z.string().min(1),
+});
+export type PredictionError = z.infer<typeof predictionErrorSchema>;
