@@ -1,0 +1,51 @@
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test as base } from '@playwright/test';
+import { type RunningLocalStack, startLocalStack } from '../stack/local-stack.ts';
+
+/** The built app the gateway serves; `npm run test:e2e` builds it first. */
+const PUBLIC_DIR = 'pwa/dist';
+
+export interface StackFixtures {
+  /** The whole system on free ports, serving the built app, with a throw-away data folder. */
+  readonly stack: RunningLocalStack;
+}
+
+/**
+ * Playwright's `test`, with the real local stack (S3 server, inference host, gateway, Lambda bridge)
+ * started once per worker and `baseURL` pointing at its gateway.
+ */
+export const test = base.extend<object, StackFixtures>({
+  baseURL: async ({ stack }, use) => use(stack.gateway.url),
+  stack: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright requires a destructuring pattern here.
+    async ({}, use) => {
+      await access(path.join(PUBLIC_DIR, 'index.html')).catch(() => {
+        throw new Error(
+          `${PUBLIC_DIR}/index.html is missing: run \`npm run build\` first (or \`npm run test:e2e\`)`,
+        );
+      });
+      const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-e2e-'));
+      const stack = await startLocalStack({
+        s3Port: 0,
+        gpuHostPort: 0,
+        gatewayPort: 0,
+        dataDir,
+        publicDir: PUBLIC_DIR,
+        appOrigins: ['http://127.0.0.1:*', 'http://localhost:*'],
+        lambdaRetryDelaysMs: [200, 400],
+        logLevel: 'warn',
+      });
+      try {
+        await use(stack);
+      } finally {
+        await stack.close();
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+});
+
+export { expect } from '@playwright/test';

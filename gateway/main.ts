@@ -1,0 +1,10 @@
+import { readGatewayConfig } from './config.ts';
+import { startGateway } from './gateway.ts';
+
+// Entry point on the gateway instance: configuration from the environment, stop on SIGTERM/SIGINT.
+const gateway = await startGateway(readGatewayConfig());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void gateway.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { UploadResult } from '../contracts/results.ts';
+import { ResultStore } from './result-store.ts';
+
+const A = '3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
+const B = '4f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
+const C = '5f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
+
+const prediction = (uploadId: string, label = '7'): UploadResult => ({
+  type: 'prediction',
+  prediction: {
+    uploadId,
+    model: 'digits',
+    modelVersion: '1',
+    label,
+    confidence: 0.9,
+    topK: [{ label, confidence: 0.9 }],
+    predictedAt: '2024-01-01T00:00:00.000Z',
+  },
+});
+const failure = (
+  uploadId: string,
+  code: 'inference_failed' | 'unsupported_image' = 'inference_failed',
+): UploadResult => ({
+  type: 'error',
+  error: { uploadId, code, message: 'm' },
+});
+
+describe('ResultStore', () => {
+  it('keeps the first prediction and calls later ones duplicates', () => {
+    const store = new ResultStore(60_000, 10);
+    expect(store.put(prediction(A, '7'))).toBe('stored');
+    expect(store.put(prediction(A, '1'))).toBe('duplicate');
+    expect(store.get(A)).toEqual(prediction(A, '7'));
+  });
+
+  it('lets a prediction replace an earlier error, never the other way round', () => {
+    const store = new ResultStore(60_000, 10);
+    expect(store.put(failure(A))).toBe('stored');
+    expect(store.put(failure(A))).toBe('duplicate');
+    expect(store.put(prediction(A))).toBe('replaced');
+    expect(store.put(failure(A))).toBe('duplicate');
+    expect(store.get(A)?.type).toBe('prediction');
+  });
+
+  it('forgets results after their time to live', () => {
+    let now = 0;
+    const store = new ResultStore(1_000, 10, () => now);
+    store.put(prediction(A));
+    now = 999;
+    expect(store.get(A)).toBeDefined();
+    now = 1_000;
+    expect(store.get(A)).toBeUndefined();
+  });
+
+  it('drops the oldest results beyond its capacity', () => {
+    const store = new ResultStore(60_000, 2);
+    store.put(prediction(A));
+    store.put(prediction(B));
+    store.put(prediction(C));
+    expect(store.size).toBe(2);
+    expect(store.get(A)).toBeUndefined();
+    expect(store.get(C)).toBeDefined();
+  });
+});

@@ -1,0 +1,17 @@
+import type { ModelManifest } from '../contracts/model-manifest.ts';
+
+/**
+ * A loaded model that turns a batch of preprocessed inputs into class probabilities.
+ * The onnxruntime adapter implements it; the batcher and the HTTP layer only see this.
+ */
+export interface Classifier {
+  readonly manifest: ModelManifest;
+  /** Execution provider the session actually runs on. */
+  readonly executionProvider: string;
+  /**
+   * Runs `batchSize` rows laid out back to back in `input` (each `manifest.input.dims` elements)
+   * and returns `batchSize × labels.length` probabilities.
+   */
+  run(input: Float32Array, batchSize: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}

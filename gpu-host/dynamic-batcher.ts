@@ -1,0 +1,144 @@
+import type { ModelManifest } from '../contracts/model-manifest.ts';
+import type { Classifier } from './classifier.ts';
+
+export interface BatchingPolicy {
+  /** Most rows in one model run. */
+  readonly maxBatchSize: number;
+  /** Longest a request waits for others to join its batch (Triton's max_queue_delay_microseconds). */
+  readonly maxQueueDelayMicroseconds: number;
+  /** Model runs allowed at once (Triton's instance count); requests queue while all are busy. */
+  readonly instances: number;
+}
+
+/** What the batcher tells the metrics about each run. */
+export interface BatchObserver {
+  onBatch?(rows: number, requests: number): void;
+  onQueued?(waitSeconds: number): void;
+}
+
+interface Pending {
+  readonly input: Float32Array;
+  readonly rows: number;
+  readonly enqueuedAt: number;
+  readonly resolve: (output: Float32Array) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Gathers concurrent requests for one model into one run, like Triton's dynamic batcher: a batch
+ * goes when it is full, when its oldest request has waited the queue delay, or — while every
+ * instance is busy — as soon as one frees up, taking everything that queued meanwhile. Each caller
+ * gets exactly its own rows back. It is itself a Classifier, so callers cannot tell it is there.
+ */
+export class DynamicBatcher implements Classifier {
+  private readonly queue: Pending[] = [];
+  private queuedRows = 0;
+  private running = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly rowLength: number;
+  private readonly classes: number;
+
+  constructor(
+    private readonly inner: Classifier,
+    private readonly policy: BatchingPolicy,
+    private readonly observer: BatchObserver = {},
+  ) {
+    if (policy.maxBatchSize < 1 || policy.instances < 1)
+      throw new Error('maxBatchSize and instances must be ≥ 1');
+    this.rowLength = inner.manifest.input.dims.reduce((a, b) => a * b, 1);
+    this.classes = inner.manifest.labels.length;
+  }
+
+  get manifest(): ModelManifest {
+    return this.inner.manifest;
+  }
+
+  get executionProvider(): string {
+    return this.inner.executionProvider;
+  }
+
+  run(input: Float32Array, batchSize: number): Promise<Float32Array> {
+    if (batchSize > this.policy.maxBatchSize) {
+      return Promise.reject(
+        new Error(`batch of ${batchSize} exceeds max batch size ${this.policy.maxBatchSize}`),
+      );
+    }
+    if (input.length !== batchSize * this.rowLength) {
+      return Promise.reject(
+        new Error(`expected ${batchSize * this.rowLength} input values, got ${input.length}`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, rows: batchSize, enqueuedAt: performance.now(), resolve, reject });
+      this.queuedRows += batchSize;
+      this.schedule();
+    });
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.inner.close();
+  }
+
+  private schedule(): void {
+    if (this.queue.length === 0 || this.running >= this.policy.instances) return;
+    const oldest = this.queue[0] as Pending;
+    const waitedUs = (performance.now() - oldest.enqueuedAt) * 1000;
+    const full = this.queuedRows >= this.policy.maxBatchSize;
+    if (full || waitedUs >= this.policy.maxQueueDelayMicroseconds) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.dispatch();
+      return;
+    }
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        this.schedule();
+      },
+      Math.max(0, (this.policy.maxQueueDelayMicroseconds - waitedUs) / 1000),
+    );
+  }
+
+  private dispatch(): void {
+    const batch: Pending[] = [];
+    let rows = 0;
+    while (this.queue.length > 0 && rows + (this.queue[0] as Pending).rows <= this.policy.maxBatchSize) {
+      const next = this.queue.shift() as Pending;
+      batch.push(next);
+      rows += next.rows;
+    }
+    this.queuedRows -= rows;
+    const now = performance.now();
+    for (const p of batch) this.observer.onQueued?.((now - p.enqueuedAt) / 1000);
+    this.observer.onBatch?.(rows, batch.length);
+
+    const input = new Float32Array(rows * this.rowLength);
+    let offset = 0;
+    for (const p of batch) {
+      input.set(p.input, offset);
+      offset += p.input.length;
+    }
+    this.running++;
+    this.inner
+      .run(input, rows)
+      .then(
+        (output) => {
+          let row = 0;
+          for (const p of batch) {
+            p.resolve(output.slice(row * this.classes, (row + p.rows) * this.classes));
+            row += p.rows;
+          }
+        },
+        (error: unknown) => {
+          for (const p of batch) p.reject(error);
+        },
+      )
+      .finally(() => {
+        this.running--;
+        this.schedule();
+      });
+    // More may be waiting than fitted, and another instance may be free.
+    this.schedule();
+  }
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelManifestSchema } from '../../contracts/model-manifest.ts';
+import { mnistDigit } from '../../test/support/images.ts';
+import type { Classifier } from '../classifier.ts';
+import { DynamicBatcher } from '../dynamic-batcher.ts';
+import { loadOnnxClassifier } from '../onnx-classifier.ts';
+
+const manifest = modelManifestSchema.parse(JSON.parse(readFileSync('models/digits/1/manifest.json', 'utf8')));
+
+function sample(i: number): Float32Array {
+  return Float32Array.from(mnistDigit(i % 10, Math.floor(i / 10)), (v) => v / 255);
+}
+
+describe('DynamicBatcher over the real digits model', () => {
+  let model: Classifier;
+  beforeAll(async () => {
+    model = await loadOnnxClassifier(manifest, 'models/digits/1/model.onnx', {
+      executionProviders: ['cpu'],
+      intraOpThreads: 1,
+    });
+  });
+  afterAll(async () => {
+    await model?.close();
+  });
+
+  it('gives each of many concurrent callers exactly its own rows', async () => {
+    const inputs = Array.from({ length: 300 }, (_, i) => sample(i));
+    const alone: Float32Array[] = [];
+    for (const input of inputs) alone.push(await model.run(input, 1));
+
+    const sizes: number[] = [];
+    const batcher = new DynamicBatcher(
+      model,
+      { maxBatchSize: 32, maxQueueDelayMicroseconds: 5_000, instances: 1 },
+      { onBatch: (rows) => sizes.push(rows) },
+    );
+    const batched = await Promise.all(inputs.map((input) => batcher.run(input, 1)));
+
+    batched.forEach((output, i) => {
+      expect(output).toHaveLength(10);
+      const reference = alone[i] as Float32Array;
+      output.forEach((p, j) => {
+        expect(p).toBeCloseTo(reference[j] as number, 5);
+      });
+    });
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(300);
+    expect(Math.max(...sizes)).toBe(32);
+    expect(sizes.length).toBeLessThan(300 / 8);
+  });
+
+  it('keeps multi-row requests together and in order', async () => {
+    const batcher = new DynamicBatcher(model, {
+      maxBatchSize: 8,
+      maxQueueDelayMicroseconds: 2_000,
+      instances: 1,
+    });
+    const requests = [3, 1, 4, 1, 5].map((rows, r) => {
+      const input = new Float32Array(rows * 784);
+      for (let k = 0; k < rows; k++) input.set(sample(r * 7 + k), k * 784);
+      return { rows, input, r };
+    });
+    const outputs = await Promise.all(requests.map(({ input, rows }) => batcher.run(input, rows)));
+    for (const [index, { rows, input }] of requests.entries()) {
+      const reference = await model.run(input, rows);
+      const output = outputs[index] as Float32Array;
+      expect(output).toHaveLength(rows * 10);
+      output.forEach((p, j) => {
+        expect(p).toBeCloseTo(reference[j] as number, 5);
+      });
+    }
+  });
+
+  it('does not wait past the queue delay when alone', async () => {
+    const sizes: number[] = [];
+    const batcher = new DynamicBatcher(
+      model,
+      { maxBatchSize: 64, maxQueueDelayMicroseconds: 1_000, instances: 1 },
+      { onBatch: (rows) => sizes.push(rows) },
+    );
+    await batcher.run(sample(1), 1);
+    await batcher.run(sample(2), 1);
+    expect(sizes).toEqual([1, 1]);
+  });
+
+  it('refuses a request larger than the max batch size, and fails every caller of a failed run', async () => {
+    const batcher = new DynamicBatcher(model, {
+      maxBatchSize: 2,
+      maxQueueDelayMicroseconds: 0,
+      instances: 1,
+    });
+    await expect(batcher.run(new Float32Array(3 * 784), 3)).rejects.toThrow(/exceeds max batch size 2/);
+    const broken: Classifier = {
+      manifest,
+      executionProvider: 'cpu',
+      run: () => Promise.reject(new Error('boom')),
+      close: async () => {},
+    };
+    const failing = new DynamicBatcher(broken, {
+      maxBatchSize: 4,
+      maxQueueDelayMicroseconds: 1_000,
+      instances: 1,
+    });
+    const results = await Promise.allSettled([failing.run(sample(0), 1), failing.run(sample(1), 1)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+});

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { modelNameSchema } from '../contracts/uploads.ts';
+import type { S3Connection } from '../platform/s3-client.ts';
+
+const envSchema = z.object({
+  AWS_REGION: z.string().default('us-east-1'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  INFERENCE_URL: z.url().default('http://127.0.0.1:8000'),
+  INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  INFERENCE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  GATEWAY_URL: z.url().default('http://127.0.0.1:8080'),
+  GATEWAY_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  RESULT_SIGNING_SECRET: z.string().min(32, 'RESULT_SIGNING_SECRET must be at least 32 characters'),
+  DEFAULT_MODEL: modelNameSchema.default('digits'),
+  MAX_IMAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  TOP_K: z.coerce.number().int().min(1).max(20).default(3),
+});
+
+/** The Lambda's configuration, read once per cold start. */
+export interface LambdaConfig {
+  readonly s3: S3Connection;
+  readonly inferenceUrl: string;
+  readonly inferenceTimeoutMs: number;
+  /** Tries per call to the inference host, the first included; transient failures only. */
+  readonly inferenceAttempts: number;
+  readonly gatewayUrl: string;
+  readonly gatewayTimeoutMs: number;
+  /** Shared with the gateway: authenticates results (contracts/result-signature.ts). */
+  readonly resultSigningSecret: string;
+  /** Model for uploads that name none (no `x-amz-meta-model`). */
+  readonly defaultModel: string;
+  /** Uploads larger than this get an `image_too_large` verdict without being read. */
+  readonly maxImageBytes: number;
+  readonly topK: number;
+}
+
+/** Reads and validates the environment; throws naming each bad variable. */
+export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`lambda configuration is invalid: ${problems}`);
+  }
+  const e = parsed.data;
+  const credentials =
+    e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+      ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+      : undefined;
+  return Object.freeze({
+    s3: { region: e.AWS_REGION, endpoint: e.S3_ENDPOINT, credentials },
+    inferenceUrl: e.INFERENCE_URL,
+    inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
+    inferenceAttempts: e.INFERENCE_ATTEMPTS,
+    gatewayUrl: e.GATEWAY_URL,
+    gatewayTimeoutMs: e.GATEWAY_TIMEOUT_MS,
+    resultSigningSecret: e.RESULT_SIGNING_SECRET,
+    defaultModel: e.DEFAULT_MODEL,
+    maxImageBytes: e.MAX_IMAGE_BYTES,
+    topK: e.TOP_K,
+  });
+}

@@ -1,0 +1,97 @@
+import { createS3Client } from '../platform/s3-client.ts';
+import { type LambdaConfig, readLambdaConfig } from './config.ts';
+import { createGatewayClient, ResultRejectedError } from './gateway-client.ts';
+import { createInferenceClient } from './inference-client.ts';
+import { type ProcessDeps, processUploadRecord, type RecordOutcome } from './process-upload.ts';
+import { s3EventSchema } from './s3-event.ts';
+import { createS3UploadStore } from './upload-store.ts';
+
+/** The subset of the Lambda context the handler uses. */
+export interface LambdaContext {
+  readonly awsRequestId: string;
+  getRemainingTimeInMillis(): number;
+}
+
+export type S3Handler = (event: unknown, context: LambdaContext) => Promise<{ outcomes: RecordOutcome[] }>;
+
+/** Where the handler's log lines go: by default one JSON line each on stdout/stderr (CloudWatch). */
+export type LambdaLog = (level: 'info' | 'error', message: string, fields: Record<string, unknown>) => void;
+
+export interface HandlerOptions {
+  readonly log?: LambdaLog;
+  /** Replaces parts of the wiring (a test's clock, say); the defaults are the real clients. */
+  readonly deps?: Partial<ProcessDeps>;
+}
+
+/** Builds the handler from configuration: clients are made once per cold start, not per event. */
+export function createHandler(config: LambdaConfig, options: HandlerOptions = {}): S3Handler {
+  const log = options.log ?? jsonLog;
+  const deps: ProcessDeps = {
+    store: createS3UploadStore(createS3Client(config.s3)),
+    inference: createInferenceClient({
+      baseUrl: config.inferenceUrl,
+      timeoutMs: config.inferenceTimeoutMs,
+      attempts: config.inferenceAttempts,
+    }),
+    gateway: createGatewayClient({
+      baseUrl: config.gatewayUrl,
+      secret: config.resultSigningSecret,
+      timeoutMs: config.gatewayTimeoutMs,
+    }),
+    defaultModel: config.defaultModel,
+    maxImageBytes: config.maxImageBytes,
+    topK: config.topK,
+    now: () => new Date(),
+    ...options.deps,
+  };
+
+  return async (event, context) => {
+    const parsed = s3EventSchema.safeParse(event);
+    if (!parsed.success) {
+      // Not an S3 notification: retrying cannot fix it, so say so and finish.
+      log('error', 'event is not an S3 notification', {
+        requestId: context.awsRequestId,
+        issues: parsed.error.issues.slice(0, 3),
+      });
+      return { outcomes: [] };
+    }
+    const settled = await Promise.allSettled(parsed.data.Records.map((r) => processUploadRecord(r, deps)));
+    const outcomes: RecordOutcome[] = [];
+    const failures: unknown[] = [];
+    for (const result of settled) {
+      if (result.status === 'fulfilled') {
+        outcomes.push(result.value);
+        log('info', 'record processed', { requestId: context.awsRequestId, ...result.value });
+      } else if (result.reason instanceof ResultRejectedError) {
+        log('error', 'gateway refused the result; check RESULT_SIGNING_SECRET', {
+          requestId: context.awsRequestId,
+          error: result.reason.message,
+        });
+      } else {
+        failures.push(result.reason);
+      }
+    }
+    if (failures.length > 0) {
+      // Throwing makes Lambda retry the async invocation (twice); processing is idempotent.
+      throw new AggregateError(
+        failures,
+        `${failures.length} of ${settled.length} records failed: ${String(failures[0])}`,
+      );
+    }
+    return { outcomes };
+  };
+}
+
+const jsonLog: LambdaLog = (level, message, fields) => {
+  const line = JSON.stringify({ level, message, ...fields });
+  if (level === 'error') console.error(line);
+  else console.log(line);
+};
+
+let defaultHandler: S3Handler | undefined;
+
+/** The function Lambda invokes: configuration from the environment, read on first use. */
+export const handler: S3Handler = (event, context) => {
+  defaultHandler ??= createHandler(readLambdaConfig());
+  return defaultHandler(event, context);
+};

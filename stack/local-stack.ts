@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Logger, pino } from 'pino';
+import { UPLOADS_PREFIX } from '../contracts/s3-keys.ts';
+import type { GatewayConfig } from '../gateway/config.ts';
+import { type RunningGateway, startGateway } from '../gateway/gateway.ts';
+import type { GpuHostConfig } from '../gpu-host/config.ts';
+import { type RunningGpuHost, startGpuHost } from '../gpu-host/gpu-host.ts';
+import type { LambdaConfig } from '../lambda/config.ts';
+import { createHandler } from '../lambda/handler.ts';
+import { EventBridge } from './event-bridge.ts';
+import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from './local-s3.ts';
+
+export interface LocalStackOptions {
+  /** 0 picks a free port (tests); the one command uses 4569, 8000 and 8080. */
+  readonly s3Port: number;
+  readonly gpuHostPort: number;
+  readonly gatewayPort: number;
+  /** Where the S3 objects and the stack's secrets are kept (git-ignored). */
+  readonly dataDir: string;
+  readonly bucket: string;
+  readonly publicDir: string;
+  readonly modelRepository: string;
+  /** Browser origins allowed to upload (CORS on the bucket). */
+  readonly appOrigins: readonly string[];
+  /** Waits before the two retries of a failed Lambda invocation. */
+  readonly lambdaRetryDelaysMs: readonly number[];
+  readonly lambdaTimeoutMs: number;
+  readonly logLevel: string;
+}
+
+export const DEFAULT_STACK_OPTIONS: LocalStackOptions = Object.freeze({
+  s3Port: 4569,
+  gpuHostPort: 8000,
+  gatewayPort: 8080,
+  dataDir: '.data',
+  bucket: 'pictor-local',
+  publicDir: 'pwa/dist',
+  modelRepository: 'models',
+  appOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080'],
+  lambdaRetryDelaysMs: [1_000, 2_000],
+  lambdaTimeoutMs: 30_000,
+  logLevel: 'info',
+});
+
+export interface RunningLocalStack {
+  readonly s3: RunningLocalS3;
+  readonly gpuHost: RunningGpuHost;
+  readonly gateway: RunningGateway;
+  readonly bridge: EventBridge;
+  readonly lambdaConfig: LambdaConfig;
+  readonly gatewayConfig: GatewayConfig;
+  readonly log: Logger;
+  /** Stops everything, in the reverse order of start. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the whole system on loopback: real S3 server, inference host, gateway serving the app,
+ * and the S3 → Lambda bridge invoking the real handler. Each part is the code that runs in AWS.
+ */
+export async function startLocalStack(
+  overrides: Partial<LocalStackOptions> = {},
+): Promise<RunningLocalStack> {
+  const options = { ...DEFAULT_STACK_OPTIONS, ...overrides };
+  const log = pino({ level: options.logLevel });
+  const secrets = await loadOrCreateSecrets(options.dataDir);
+  const region = 'us-east-1';
+
+  const s3 = await startLocalS3({
+    port: options.s3Port,
+    host: '127.0.0.1',
+    directory: path.join(options.dataDir, 's3'),
+    bucket: options.bucket,
+    allowedOrigins: options.appOrigins,
+    region,
+  });
+  const s3Connection = { region, endpoint: s3.endpoint, credentials: LOCAL_S3_CREDENTIALS };
+
+  const gpuHostConfig: GpuHostConfig = {
+    port: options.gpuHostPort,
+    bind: '127.0.0.1',
+    modelRepository: options.modelRepository,
+    executionProviders: ['cpu'],
+    intraOpThreads: 1,
+    maxImageBytes: 20 * 1024 * 1024,
+    maxInputPixels: 24_000_000,
+    maxJsonBytes: 64 * 1024 * 1024,
+    logLevel: options.logLevel,
+  };
+  const gpuHost = await startGpuHost(gpuHostConfig, log.child({ service: 'gpu-host' }));
+
+  const gatewayConfig: GatewayConfig = {
+    port: options.gatewayPort,
+    bind: '127.0.0.1',
+    publicDir: options.publicDir,
+    s3: s3Connection,
+    bucket: options.bucket,
+    uploadUrlTtlSeconds: 300,
+    maxUploadBytes: 10 * 1024 * 1024,
+    defaultModel: 'digits',
+    resultSigningSecret: secrets.resultSigningSecret,
+    uploadTokenSecret: secrets.uploadTokenSecret,
+    resultTtlSeconds: 3600,
+    maxStoredResults: 100_000,
+  };
+  const gateway = await startGateway(gatewayConfig, log.child({ service: 'gateway' }));
+
+  const lambdaConfig: LambdaConfig = {
+    s3: s3Connection,
+    inferenceUrl: gpuHost.url,
+    inferenceTimeoutMs: 10_000,
+    inferenceAttempts: 3,
+    gatewayUrl: gateway.url,
+    gatewayTimeoutMs: 5_000,
+    resultSigningSecret: secrets.resultSigningSecret,
+    defaultModel: 'digits',
+    maxImageBytes: 10 * 1024 * 1024,
+    topK: 3,
+  };
+  const lambdaLog = log.child({ service: 'lambda' });
+  const bridge = new EventBridge({
+    handler: createHandler(lambdaConfig, {
+      log: (level, message, fields) => lambdaLog[level](fields, message),
+    }),
+    prefix: UPLOADS_PREFIX,
+    functionName: 'pictor-classify-upload',
+    timeoutMs: options.lambdaTimeoutMs,
+    retryDelaysMs: options.lambdaRetryDelaysMs,
+    log: (level, message, fields) => lambdaLog[level](fields, message),
+  });
+  s3.onObjectCreated(bridge.onObjectCreated);
+
+  return {
+    s3,
+    gpuHost,
+    gateway,
+    bridge,
+    lambdaConfig,
+    gatewayConfig,
+    log,
+    async close() {
+      await gateway.close();
+      await bridge.stop();
+      await gpuHost.close();
+      await s3.close();
+    },
+  };
+}
+
+interface StackSecrets {
+  readonly resultSigningSecret: string;
+  readonly uploadTokenSecret: string;
+}
+
+/**
+ * The local stack's secrets, made on first start and kept beside the data, so upload tokens the
+ * app holds (for labels it syncs later) stay valid across restarts.
+ */
+async function loadOrCreateSecrets(dataDir: string): Promise<StackSecrets> {
+  const file = path.join(dataDir, 'secrets.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as StackSecrets;
+  } catch {
+    const secrets = {
+      resultSigningSecret: randomBytes(32).toString('base64url'),
+      uploadTokenSecret: randomBytes(32).toString('base64url'),
+    };
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    return secrets;
+  }
+}

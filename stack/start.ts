@@ -1,0 +1,43 @@
+import { access } from 'node:fs/promises';
+import { DEFAULT_STACK_OPTIONS, startLocalStack } from './local-stack.ts';
+
+// `npm start`: the whole system on this machine, until Ctrl-C.
+try {
+  await access(`${DEFAULT_STACK_OPTIONS.publicDir}/index.html`);
+} catch {
+  console.error(
+    `The app is not built (${DEFAULT_STACK_OPTIONS.publicDir}/index.html is missing): run \`npm run build\` first, or use \`npm start\`.`,
+  );
+  process.exit(1);
+}
+
+const stack = await startLocalStack({ logLevel: process.env.LOG_LEVEL ?? 'info' });
+const appUrl = `http://localhost:${stack.gateway.port}`;
+console.log(`
+  Pictor is running.
+
+    App            ${appUrl}
+    Local S3       ${stack.s3.endpoint}  (bucket ${stack.gatewayConfig.bucket}, data in ${DEFAULT_STACK_OPTIONS.dataDir}/s3)
+    Inference      ${stack.gpuHost.url}/v2  (models: ${stack.gpuHost.registry
+      .list()
+      .map((c) => `${c.manifest.name}/${c.manifest.version}`)
+      .join(', ')})
+
+  Open ${appUrl} in a browser. Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log('\nStopping…');
+    stack.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}
