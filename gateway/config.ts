@@ -19,6 +19,7 @@ const envSchema = z.object({
   UPLOAD_TOKEN_SECRET: z.string().min(32, 'UPLOAD_TOKEN_SECRET must be at least 32 characters'),
   RESULT_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   MAX_STORED_RESULTS: z.coerce.number().int().positive().default(100_000),
+  INFERENCE_URL: z.url().optional(),
 });
 
 /** The gateway's configuration, read once at start-up. */
@@ -40,6 +41,8 @@ export interface GatewayConfig {
   /** How long a verdict waits for its subscriber (or a poll) in memory. */
   readonly resultTtlSeconds: number;
   readonly maxStoredResults: number;
+  /** The inference host, asked which models exist (for the app's model picker); optional. */
+  readonly inferenceUrl: string | undefined;
 }
 
 /** Reads and validates the environment; throws naming each bad variable. */
@@ -67,5 +70,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     uploadTokenSecret: e.UPLOAD_TOKEN_SECRET,
     resultTtlSeconds: e.RESULT_TTL_SECONDS,
     maxStoredResults: e.MAX_STORED_RESULTS,
+    inferenceUrl: e.INFERENCE_URL,
   });
 }

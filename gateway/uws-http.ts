@@ -52,7 +52,7 @@ export class ResponseGuard {
     const payload = JSON.stringify(body);
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
-      this.res.writeHeader('cache-control', 'no-store');
+      if (!('cache-control' in headers)) this.res.writeHeader('cache-control', 'no-store');
       for (const [k, v] of Object.entries(headers)) this.res.writeHeader(k, v);
       this.res.end(payload);
     });

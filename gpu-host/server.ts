@@ -48,6 +48,16 @@ export function createInferenceServer(
     if (path === '/v2' && req.method === 'GET') {
       return sendJson(res, 200, { name: SERVER_NAME, version: SERVER_VERSION, extensions: [] });
     }
+    if (path === '/v2/repository/index' && req.method === 'POST') {
+      // Triton's model repository extension: every loaded model version, all READY.
+      return sendJson(
+        res,
+        200,
+        service.registry
+          .list()
+          .map((c) => ({ name: c.manifest.name, version: c.manifest.version, state: 'READY' })),
+      );
+    }
     const match = MODEL_ROUTE.exec(path);
     if (!match) throw new HttpError(404, `no route for ${req.method} ${path}`, 'not_found');
     const [, rawName, rawVersion, action] = match;

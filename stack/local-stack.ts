@@ -104,6 +104,7 @@ export async function startLocalStack(
     uploadTokenSecret: secrets.uploadTokenSecret,
     resultTtlSeconds: 3600,
     maxStoredResults: 100_000,
+    inferenceUrl: gpuHost.url,
   };
   const gateway = await startGateway(gatewayConfig, log.child({ service: 'gateway' }));
 

@@ -1,0 +1,16 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config.ts';
+import type { ResultStore } from './result-store.ts';
+
+/** What every group of routes is given: the app to register on and the gateway's shared parts. */
+export interface GatewayContext {
+  readonly app: TemplatedApp;
+  readonly config: GatewayConfig;
+  readonly s3: S3Client;
+  readonly results: ResultStore;
+  readonly log: Logger;
+  /** Logs an error that was not an HttpError (a bug or an outage), for guard.error(). */
+  readonly onUnexpected: (error: unknown) => void;
+}

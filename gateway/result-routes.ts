@@ -1,0 +1,34 @@
+import { resultUploadId } from '../contracts/results.ts';
+import type { GatewayContext } from './gateway-context.ts';
+import { ingestResult } from './result-ingest.ts';
+import { resultMessage, uploadTopic } from './server-messages.ts';
+import { headersOf, ResponseGuard, readBody } from './uws-http.ts';
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+/** `POST /internal/results`: the Lambda's signed result, stored and pushed to the upload's subscribers. */
+export function registerResultRoutes({ app, config, results, log, onUnexpected }: GatewayContext): void {
+  app.post('/internal/results', (res, req) => {
+    const guard = new ResponseGuard(res);
+    const headers = headersOf(req, ['content-length', 'x-result-signature']);
+    void (async () => {
+      const body = await readBody(guard, MAX_BODY_BYTES, headers['content-length'] ?? '');
+      const { result, outcome } = await ingestResult(
+        body,
+        headers['x-result-signature'] ?? '',
+        config.resultSigningSecret,
+        results,
+        Date.now() / 1000,
+      );
+      const uploadId = resultUploadId(result);
+      let delivered = 0;
+      if (outcome !== 'duplicate') {
+        const topic = uploadTopic(uploadId);
+        delivered = app.numSubscribers(topic);
+        app.publish(topic, JSON.stringify(resultMessage(result)));
+      }
+      log.info({ uploadId, type: result.type, outcome, delivered }, 'result received');
+      guard.json(200, { outcome, delivered });
+    })().catch((error: unknown) => guard.error(error, onUnexpected));
+  });
+}

@@ -1,0 +1,97 @@
+import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
+import { clientMessageSchema, type ServerMessage } from '../contracts/ws-messages.ts';
+import type { GatewayContext } from './gateway-context.ts';
+import { resultMessage, uploadTopic } from './server-messages.ts';
+import { verifyUploadToken } from './upload-token.ts';
+
+const MAX_SUBSCRIPTIONS_PER_SOCKET = 64;
+
+interface SocketData {
+  readonly remote: string;
+}
+
+/**
+ * `/ws`: a browser subscribes to its uploads with their tokens and is pushed each result once it
+ * exists (at once, if it already does). Returns the open sockets, for shutdown.
+ */
+export function registerSocketRoutes({
+  app,
+  config,
+  results,
+  log,
+}: GatewayContext): Set<WebSocket<SocketData>> {
+  const sockets = new Set<WebSocket<SocketData>>();
+  const send = (ws: WebSocket<SocketData>, message: ServerMessage) => {
+    // 2 = dropped for backpressure; the result stays in the store for a re-subscribe or a poll.
+    if (ws.send(JSON.stringify(message)) === 2)
+      log.warn({ remote: ws.getUserData().remote }, 'message dropped: backpressure');
+  };
+
+  app.ws<SocketData>('/ws', {
+    maxPayloadLength: 4 * 1024,
+    idleTimeout: 120,
+    sendPingsAutomatically: true,
+    maxBackpressure: 256 * 1024,
+    upgrade: (res, req, context) => {
+      res.upgrade<SocketData>(
+        { remote: Buffer.from(res.getRemoteAddressAsText()).toString() },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open: (ws) => {
+      sockets.add(ws);
+    },
+    message: (ws, raw) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(Buffer.from(raw).toString('utf8'));
+      } catch {
+        return send(ws, { type: 'rejected', code: 'invalid_json', message: 'messages must be JSON' });
+      }
+      const parsed = clientMessageSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return send(ws, {
+          type: 'rejected',
+          code: 'invalid_message',
+          message: `${issue?.path.join('.') || 'message'}: ${issue?.message}`,
+        });
+      }
+      const message = parsed.data;
+      if (message.type === 'unsubscribe') {
+        ws.unsubscribe(uploadTopic(message.uploadId));
+        return;
+      }
+      if (!verifyUploadToken(config.uploadTokenSecret, message.uploadId, message.token)) {
+        return send(ws, {
+          type: 'rejected',
+          uploadId: message.uploadId,
+          code: 'wrong_token',
+          message: 'the token does not belong to this upload',
+        });
+      }
+      if (ws.getTopics().length >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+        return send(ws, {
+          type: 'rejected',
+          uploadId: message.uploadId,
+          code: 'too_many_subscriptions',
+          message: `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} uploads per connection`,
+        });
+      }
+      ws.subscribe(uploadTopic(message.uploadId));
+      ws.cork(() => {
+        send(ws, { type: 'subscribed', uploadId: message.uploadId });
+        // A result that arrived before the subscription is delivered now.
+        const stored = results.get(message.uploadId);
+        if (stored) send(ws, resultMessage(stored));
+      });
+    },
+    close: (ws) => {
+      sockets.delete(ws);
+    },
+  });
+  return sockets;
+}

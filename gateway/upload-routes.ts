@@ -1,0 +1,69 @@
+import { isUploadId } from '../contracts/s3-keys.ts';
+import { createUploadRequestSchema } from '../contracts/uploads.ts';
+import type { PredictionStatus } from '../contracts/ws-messages.ts';
+import type { GatewayContext } from './gateway-context.ts';
+import { createPresignedUpload } from './presign.ts';
+import { verifyUploadToken } from './upload-token.ts';
+import { HttpError, headersOf, parseJsonBody, ResponseGuard, readBody } from './uws-http.ts';
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+/** `POST /api/uploads` (presign) and `GET /api/predictions/:uploadId` (the polling fallback). */
+export function registerUploadRoutes({ app, config, s3, results, onUnexpected }: GatewayContext): void {
+  app.post('/api/uploads', (res, req) => {
+    const guard = new ResponseGuard(res);
+    const headers = headersOf(req, ['content-length']);
+    void (async () => {
+      const body = parseJsonBody(await readBody(guard, MAX_BODY_BYTES, headers['content-length'] ?? ''));
+      const parsed = createUploadRequestSchema.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new HttpError(
+          400,
+          'invalid_upload_request',
+          `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
+        );
+      }
+      if (parsed.data.size > config.maxUploadBytes) {
+        throw new HttpError(
+          400,
+          'invalid_upload_request',
+          `size: size must be at most ${config.maxUploadBytes} bytes`,
+        );
+      }
+      const upload = await createPresignedUpload(s3, parsed.data, {
+        bucket: config.bucket,
+        ttlSeconds: config.uploadUrlTtlSeconds,
+        defaultModel: config.defaultModel,
+        tokenSecret: config.uploadTokenSecret,
+      });
+      guard.json(201, upload);
+    })().catch((error: unknown) => guard.error(error, onUnexpected));
+  });
+
+  app.get('/api/predictions/:uploadId', (res, req) => {
+    const uploadId = req.getParameter(0);
+    const token = /^Bearer (.+)$/.exec(req.getHeader('authorization'))?.[1] ?? '';
+    const guard = new ResponseGuard(res);
+    try {
+      if (!isUploadId(uploadId)) throw new HttpError(404, 'unknown_upload', 'no such upload');
+      if (!token)
+        throw new HttpError(
+          401,
+          'token_required',
+          'send the upload token as `Authorization: Bearer <token>`',
+        );
+      if (!verifyUploadToken(config.uploadTokenSecret, uploadId, token)) {
+        throw new HttpError(403, 'wrong_token', 'the token does not belong to this upload');
+      }
+      const result = results.get(uploadId);
+      let status: PredictionStatus;
+      if (!result) status = { status: 'pending' };
+      else if (result.type === 'prediction') status = { status: 'done', prediction: result.prediction };
+      else status = { status: 'failed', error: result.error };
+      guard.json(status.status === 'done' ? 200 : status.status === 'pending' ? 202 : 422, status);
+    } catch (error) {
+      guard.error(error, onUnexpected);
+    }
+  });
+}
