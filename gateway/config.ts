@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import { MAX_UPLOAD_BYTES } from '../contracts/image-types.ts';
 import { modelNameSchema } from '../contracts/uploads.ts';
+import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../platform/env-config.ts';
 import type { S3Connection } from '../platform/s3-client.ts';
 
-const envSchema = z.object({
+const envSchema = s3EnvironmentSchema.extend({
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   GATEWAY_BIND: z.string().default('0.0.0.0'),
   PUBLIC_DIR: z.string().default('pwa/dist'),
-  AWS_REGION: z.string().default('us-east-1'),
   S3_BUCKET: z.string().min(3).default('pictor-local'),
-  S3_ENDPOINT: z.url().optional(),
-  S3_ACCESS_KEY_ID: z.string().optional(),
-  S3_SECRET_ACCESS_KEY: z.string().optional(),
   UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().max(MAX_UPLOAD_BYTES).default(MAX_UPLOAD_BYTES),
   DEFAULT_MODEL: modelNameSchema.default('digits'),
@@ -47,21 +44,12 @@ export interface GatewayConfig {
 
 /** Reads and validates the environment; throws naming each bad variable. */
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`gateway configuration is invalid: ${problems}`);
-  }
-  const e = parsed.data;
-  const credentials =
-    e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
-      ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
-      : undefined;
+  const e = parseEnvironment(envSchema, env, 'gateway');
   return Object.freeze({
     port: e.GATEWAY_PORT,
     bind: e.GATEWAY_BIND,
     publicDir: e.PUBLIC_DIR,
-    s3: { region: e.AWS_REGION, endpoint: e.S3_ENDPOINT, credentials },
+    s3: s3ConnectionFrom(e),
     bucket: e.S3_BUCKET,
     uploadUrlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,

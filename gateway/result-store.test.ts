@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { UploadResult } from '../contracts/results.ts';
+import { predictionResult } from '../test/support/results.ts';
 import { ResultStore } from './result-store.ts';
 
 const A = '3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
 const B = '4f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
 const C = '5f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
 
-const prediction = (uploadId: string, label = '7'): UploadResult => ({
-  type: 'prediction',
-  prediction: {
-    uploadId,
-    model: 'digits',
-    modelVersion: '1',
-    label,
-    confidence: 0.9,
-    topK: [{ label, confidence: 0.9 }],
-    predictedAt: '2024-01-01T00:00:00.000Z',
-  },
-});
+const prediction = (uploadId: string, label = '7') =>
+  predictionResult(uploadId, label, new Date('2024-01-01T00:00:00.000Z'));
 const failure = (
   uploadId: string,
   code: 'inference_failed' | 'unsupported_image' = 'inference_failed',

@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import { modelNameSchema } from '../contracts/uploads.ts';
+import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../platform/env-config.ts';
 import type { S3Connection } from '../platform/s3-client.ts';
 
-const envSchema = z.object({
-  AWS_REGION: z.string().default('us-east-1'),
-  S3_ENDPOINT: z.url().optional(),
-  S3_ACCESS_KEY_ID: z.string().optional(),
-  S3_SECRET_ACCESS_KEY: z.string().optional(),
+const envSchema = s3EnvironmentSchema.extend({
   INFERENCE_URL: z.url().default('http://127.0.0.1:8000'),
   INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   INFERENCE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
@@ -42,18 +39,9 @@ export interface LambdaConfig {
 
 /** Reads and validates the environment; throws naming each bad variable. */
 export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`lambda configuration is invalid: ${problems}`);
-  }
-  const e = parsed.data;
-  const credentials =
-    e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
-      ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
-      : undefined;
+  const e = parseEnvironment(envSchema, env, 'lambda');
   return Object.freeze({
-    s3: { region: e.AWS_REGION, endpoint: e.S3_ENDPOINT, credentials },
+    s3: s3ConnectionFrom(e),
     inferenceUrl: e.INFERENCE_URL,
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
     inferenceAttempts: e.INFERENCE_ATTEMPTS,

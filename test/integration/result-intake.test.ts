@@ -1,25 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESULT_SIGNATURE_HEADER, signResult } from '../../contracts/result-signature.ts';
-import type { UploadResult } from '../../contracts/results.ts';
+import { predictionResult as predictionFor } from '../support/results.ts';
 import { startTestStack, type TestStack } from '../support/test-stack.ts';
 import { createUpload } from '../support/uploads.ts';
 import { isPrediction, TestSocket } from '../support/ws-client.ts';
-
-function predictionFor(uploadId: string, label = '7'): UploadResult {
-  return {
-    type: 'prediction',
-    prediction: {
-      uploadId,
-      model: 'digits',
-      modelVersion: '1',
-      label,
-      confidence: 0.9,
-      topK: [{ label, confidence: 0.9 }],
-      predictedAt: new Date().toISOString(),
-    },
-  };
-}
 
 describe('the gateway accepts results only from the Lambda', () => {
   let stack: TestStack;
