@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { readDeployConfig } from '../lib/deploy-config.ts';
+import { PictorStack } from '../lib/pictor-stack.ts';
+import { buildRelease } from '../lib/release-bundle.ts';
+
+// The CDK app: `npx cdk synth|deploy --app 'npx tsx deploy/bin/app.ts' -c key=value …` (deploy/README.md).
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const app = new App();
+const config = readDeployConfig((key) => app.node.tryGetContext(key));
+const release = await buildRelease({
+  repoRoot,
+  outDir: join(repoRoot, 'dist/deploy'),
+  publicDir: join(repoRoot, 'pwa/dist'),
+});
+const bootstrapScript = join(repoRoot, 'mr/emr/bootstrap-node.sh');
+
+new PictorStack(app, config.stackName, {
+  config,
+  release,
+  emrBootstrapScript: existsSync(bootstrapScript) ? bootstrapScript : undefined,
+  // No account: the stack stays environment-agnostic (no look-ups, no cdk.context.json) and deploys
+  // to the account of the credentials in use.
+  env: { region: config.region ?? process.env.CDK_DEFAULT_REGION },
+  description: 'Pictor: image classification (S3, Lambda, EC2 inference host, gateway, EMR roles)',
+});
+app.synth();

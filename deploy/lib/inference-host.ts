@@ -1,0 +1,126 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import { grantReadAsset, hostServiceUserData, INSTALL_DIR, signalWhenReady } from './host-user-data.ts';
+
+export interface InferenceHostProps {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  /** e.g. `g5.xlarge` (CUDA) or `c7i.large` / `c7g.large` (CPU). */
+  readonly instanceType: string;
+  /** The gpu-host release folder (see release-bundle.ts). */
+  readonly releaseDir: string;
+  readonly nodeVersion: string;
+}
+
+export const INFERENCE_PORT = 8000;
+
+/** The Deep Learning Base AMI (Amazon Linux 2023): NVIDIA driver and CUDA 12 toolkits preinstalled. */
+const DLAMI_PARAMETER =
+  '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id';
+
+/** True for the NVIDIA GPU families (g4dn, g5, g6, g6e, p4d, p5, …). */
+export function isGpuInstanceType(instanceType: string): boolean {
+  return /^[gp]\d/.test(instanceType);
+}
+
+/**
+ * The inference server (gpu-host/) on one EC2 instance in a private subnet. Nothing reaches port 8000
+ * unless `allowInferenceFrom` lets it; there is no SSH (use SSM Session Manager).
+ */
+export class InferenceHost extends Construct {
+  readonly instance: ec2.Instance;
+  readonly securityGroup: ec2.SecurityGroup;
+  /** `http://<private DNS>:8000`: INFERENCE_URL for the Lambda and the gateway. */
+  readonly url: string;
+  /** `cuda,cpu` on a GPU instance, `cpu` otherwise. */
+  readonly executionProviders: string;
+
+  constructor(scope: Construct, id: string, props: InferenceHostProps) {
+    super(scope, id);
+    const instanceType = new ec2.InstanceType(props.instanceType);
+    const architecture = instanceType.architecture;
+    const gpu = isGpuInstanceType(props.instanceType);
+    if (gpu && architecture === ec2.InstanceArchitecture.ARM_64) {
+      throw new Error(
+        `gpuInstanceType ${props.instanceType}: onnxruntime-node has no CUDA build for ARM; use g4dn/g5/g6 or a CPU type`,
+      );
+    }
+    this.executionProviders = gpu ? 'cuda,cpu' : 'cpu';
+
+    const release = new Asset(this, 'Release', { path: props.releaseDir });
+    const userData = hostServiceUserData({
+      unitName: 'pictor-gpu-host',
+      description: 'Pictor inference host (gpu-host)',
+      release,
+      nodeVersion: props.nodeVersion,
+      architecture,
+      onnxruntimeInstall: gpu ? 'cuda12' : 'skip',
+      readyUrl: `http://127.0.0.1:${INFERENCE_PORT}/v2/health/ready`,
+      entry: 'dist/gpu-host.mjs',
+      environment: {
+        GPU_HOST_BIND: '0.0.0.0',
+        GPU_HOST_PORT: String(INFERENCE_PORT),
+        MODEL_REPOSITORY: `${INSTALL_DIR}/models`,
+        EXECUTION_PROVIDERS: this.executionProviders,
+      },
+      // onnxruntime-node 1.30's CUDA provider links against CUDA 12 and cuDNN 9; the DLAMI's default
+      // /usr/local/cuda may be a newer major, so point the loader at its newest 12.x explicitly.
+      preInstall: gpu
+        ? [
+            'CUDA_HOME="$(ls -d /usr/local/cuda-12.* 2>/dev/null | sort -V | tail -n 1)"',
+            'if [ -z "$CUDA_HOME" ]; then echo "no CUDA 12 under /usr/local: gpu-host will fall back to CPU"; CUDA_HOME=/usr/local/cuda; fi',
+          ]
+        : [],
+      runtimeEnvironmentLines: gpu ? ['LD_LIBRARY_PATH=$CUDA_HOME/lib64:$CUDA_HOME/lib'] : [],
+    });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `Pictor gpu-host: port ${INFERENCE_PORT} from the Lambda and the gateway only`,
+      allowAllOutbound: true,
+    });
+    this.instance = new ec2.Instance(this, 'Instance', {
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      instanceType,
+      machineImage: gpu
+        ? ec2.MachineImage.fromSsmParameter(DLAMI_PARAMETER, { os: ec2.OperatingSystemType.LINUX })
+        : ec2.MachineImage.latestAmazonLinux2023({
+            cpuType:
+              architecture === ec2.InstanceArchitecture.ARM_64 ? ec2.AmazonLinuxCpuType.ARM_64 : undefined,
+          }),
+      securityGroup: this.securityGroup,
+      userData,
+      // A new release (or setting) means a new instance: user data only runs on first boot.
+      userDataCausesReplacement: true,
+      resourceSignalTimeout: Duration.minutes(gpu ? 40 : 20),
+      requireImdsv2: true,
+      ssmSessionPermissions: true,
+      // The DLAMI brings its own (large) root volume; a CPU host needs room for Node, node_modules
+      // and the models beyond Amazon Linux's 8 GB.
+      blockDevices: gpu
+        ? undefined
+        : [
+            {
+              deviceName: '/dev/xvda',
+              volume: ec2.BlockDeviceVolume.ebs(20, {
+                encrypted: true,
+                volumeType: ec2.EbsDeviceVolumeType.GP3,
+              }),
+            },
+          ],
+    });
+    grantReadAsset(release, this.instance.role);
+    signalWhenReady(this.instance, userData);
+    // User data downloads Node.js and npm packages: boot only once the NAT route exists.
+    this.instance.node.addDependency(props.vpc.selectSubnets(props.subnets).internetConnectivityEstablished);
+    this.url = `http://${this.instance.instancePrivateDnsName}:${INFERENCE_PORT}`;
+  }
+
+  /** Opens port 8000 to `peer` (a security-group holder such as the Lambda or the gateway). */
+  allowInferenceFrom(peer: ec2.IConnectable, description: string): void {
+    this.securityGroup.connections.allowFrom(peer, ec2.Port.tcp(INFERENCE_PORT), description);
+  }
+}

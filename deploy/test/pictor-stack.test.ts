@@ -1,0 +1,407 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOOTSTRAP_KEY, MR_RUNS_PREFIX } from '../../mr/emr/emr-steps.ts';
+import { JOB_PREFIX } from '../lib/accuracy-cluster.ts';
+import type { PictorStack } from '../lib/pictor-stack.ts';
+import { bucketPermissions, ingressRules, logicalId, StackFixture, userDataText } from './stack-fixture.ts';
+
+const fixture = new StackFixture();
+afterAll(() => fixture.cleanUp());
+
+describe('the default deployment', () => {
+  let stack: PictorStack;
+  let template: Template;
+  let bucketId: string;
+  beforeAll(() => {
+    ({ stack, template } = fixture.synth());
+    bucketId = logicalId(stack, stack.storage.bucket);
+  });
+
+  it('notifies the Lambda of objects created under uploads/ and of nothing else', () => {
+    template.resourceCountIs('Custom::S3BucketNotifications', 1);
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: bucketId },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } },
+            LambdaFunctionArn: { 'Fn::GetAtt': [logicalId(stack, stack.classify.function), 'Arn'] },
+          },
+        ],
+      },
+    });
+  });
+
+  it('keeps the bucket private, encrypted and TLS-only', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+
+  it('expires uploads after seven days and keeps predictions, labels and reports', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 7, Status: 'Enabled' })],
+      },
+    });
+  });
+
+  it('lets the app, served by the load balancer, PUT with exactly the headers it signs', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: {
+        CorsRules: [
+          Match.objectLike({
+            AllowedMethods: ['PUT', 'GET', 'HEAD'],
+            AllowedHeaders: ['content-type', 'x-amz-meta-model'],
+            AllowedOrigins: [
+              {
+                'Fn::Join': [
+                  '',
+                  ['http://', { 'Fn::GetAtt': [logicalId(stack, stack.gateway.loadBalancer), 'DNSName'] }],
+                ],
+              },
+            ],
+          }),
+        ],
+      },
+    });
+  });
+
+  it('runs the real handler bundle with 512 MB, 30 s, in the private subnets, with its environment', () => {
+    const gpuHostId = logicalId(stack, stack.inferenceHost.instance);
+    const gatewayId = logicalId(stack, stack.gateway.instance);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs22.x',
+      MemorySize: 512,
+      Timeout: 30,
+      VpcConfig: {
+        SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(stack, stack.classify.securityGroup), 'GroupId'] }],
+        SubnetIds: stack.network.vpc.privateSubnets.map((s) => ({ Ref: logicalId(stack, s) })),
+      },
+      Environment: {
+        Variables: {
+          INFERENCE_URL: {
+            'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [gpuHostId, 'PrivateDnsName'] }, ':8000']],
+          },
+          GATEWAY_URL: {
+            'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [gatewayId, 'PrivateDnsName'] }, ':8080']],
+          },
+          RESULT_SIGNING_SECRET: {
+            'Fn::Join': [
+              '',
+              [
+                '{{resolve:secretsmanager:',
+                { Ref: logicalId(stack, stack.secrets.resultSigning) },
+                ':SecretString:::}}',
+              ],
+            ],
+          },
+          DEFAULT_MODEL: 'digits',
+          TOP_K: '3',
+          INFERENCE_ATTEMPTS: '3',
+          INFERENCE_TIMEOUT_MS: '7000',
+          GATEWAY_TIMEOUT_MS: '5000',
+        },
+      },
+    });
+  });
+
+  it('retries an async invocation twice, then hands the event to the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stack, stack.classify.function) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [logicalId(stack, stack.classify.deadLetterQueue), 'Arn'] },
+        },
+      },
+    });
+  });
+
+  it('lets only the Lambda and the gateway reach the gpu-host, on port 8000', () => {
+    const classify = logicalId(stack, stack.classify.securityGroup);
+    const gateway = logicalId(stack, stack.gateway.securityGroup);
+    expect(ingressRules(template, logicalId(stack, stack.inferenceHost.securityGroup))).toEqual(
+      [`8000-8000 from sg:${classify}`, `8000-8000 from sg:${gateway}`].sort(),
+    );
+  });
+
+  it('lets only the load balancer and the Lambda reach the gateway, on port 8080', () => {
+    const loadBalancerGroup = stack.gateway.loadBalancer.connections.securityGroups[0];
+    expect(loadBalancerGroup).toBeDefined();
+    const classify = logicalId(stack, stack.classify.securityGroup);
+    const alb = logicalId(stack, loadBalancerGroup as NonNullable<typeof loadBalancerGroup>);
+    expect(ingressRules(template, logicalId(stack, stack.gateway.securityGroup))).toEqual(
+      [`8080-8080 from sg:${classify}`, `8080-8080 from sg:${alb}`].sort(),
+    );
+  });
+
+  it('lets the Lambda read uploads/ and write predictions/, nothing else of the bucket', () => {
+    const role = stack.classify.function.role;
+    expect(role).toBeDefined();
+    expect(bucketPermissions(template, logicalId(stack, role as NonNullable<typeof role>), bucketId)).toEqual(
+      ['s3:GetObject bucket/uploads/*', 's3:PutObject bucket/predictions/*'],
+    );
+  });
+
+  it('lets the gateway presign uploads/, write labels/ and read reports/', () => {
+    expect(bucketPermissions(template, logicalId(stack, stack.gateway.instance.role), bucketId)).toEqual([
+      's3:GetObject bucket/reports/*',
+      's3:ListBucket bucket',
+      's3:PutObject bucket/labels/*',
+      's3:PutObject bucket/uploads/*',
+    ]);
+  });
+
+  it('lets the EMR nodes read predictions/ and labels/ and write only reports/ and mr/', () => {
+    const lines = bucketPermissions(template, logicalId(stack, stack.accuracy.instanceRole), bucketId);
+    expect(lines.filter((l) => !l.startsWith('s3:GetObject ') && !l.startsWith('s3:ListBucket '))).toEqual([
+      's3:AbortMultipartUpload bucket/mr*',
+      's3:AbortMultipartUpload bucket/reports*',
+      's3:DeleteObject bucket/mr*',
+      's3:DeleteObject bucket/reports*',
+      's3:ListMultipartUploadParts bucket/mr*',
+      's3:ListMultipartUploadParts bucket/reports*',
+      's3:PutObject bucket/mr*',
+      's3:PutObject bucket/reports*',
+    ]);
+    expect(lines.filter((l) => l.startsWith('s3:GetObject '))).toEqual([
+      's3:GetObject bucket/labels*',
+      's3:GetObject bucket/mr*',
+      's3:GetObject bucket/predictions*',
+      's3:GetObject bucket/reports*',
+    ]);
+  });
+
+  it('covers the keys the accuracy job uses (mr/emr/emr-steps.ts)', () => {
+    expect(MR_RUNS_PREFIX.startsWith(JOB_PREFIX)).toBe(true);
+    expect(BOOTSTRAP_KEY.startsWith(JOB_PREFIX)).toBe(true);
+  });
+
+  it('generates both secrets and gives them to the gateway at start-up, not in its user data', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::SecretsManager::Secret',
+      { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false } },
+      2,
+    );
+    const script = userDataText(template, logicalId(stack, stack.gateway.instance));
+    for (const secret of [stack.secrets.resultSigning, stack.secrets.uploadToken]) {
+      expect(script).toContain(`--secret-id '<<{"Ref":"${logicalId(stack, secret)}"}>>'`);
+    }
+    expect(script).toMatch(/export RESULT_SIGNING_SECRET="\$\(aws secretsmanager get-secret-value /);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack, stack.gateway.instance.role) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            Resource: { Ref: logicalId(stack, stack.secrets.uploadToken) },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('runs the gpu-host on a g5.xlarge with CUDA first, installing the CUDA 12 provider', () => {
+    template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: 'g5.xlarge' });
+    const script = userDataText(template, logicalId(stack, stack.inferenceHost.instance));
+    expect(script).toContain('Environment=EXECUTION_PROVIDERS=cuda,cpu');
+    expect(script).toContain('Environment=GPU_HOST_BIND=0.0.0.0');
+    expect(script).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 /usr/local/bin/npm ci --omit=dev');
+    expect(script).toContain('ExecStart=/usr/local/bin/pictor-gpu-host-start');
+    expect(script).toContain('exec /usr/local/bin/node /opt/pictor/dist/gpu-host.mjs');
+    expect(Object.keys(template.toJSON().Parameters)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^SsmParameterValueawsservicedeeplearningami/)]),
+    );
+  });
+
+  it('boots each instance after the NAT route and lets CloudFormation wait for its service to answer', () => {
+    for (const [instance, readyUrl] of [
+      [stack.inferenceHost.instance, 'http://127.0.0.1:8000/v2/health/ready'],
+      [stack.gateway.instance, 'http://127.0.0.1:8080/api/health'],
+    ] as const) {
+      const id = logicalId(stack, instance);
+      const resource = template.findResources('AWS::EC2::Instance')[id];
+      expect(resource?.CreationPolicy?.ResourceSignal?.Timeout).toMatch(/^PT\d+M$/);
+      expect(resource?.DependsOn).toEqual(
+        expect.arrayContaining([expect.stringMatching(/privateSubnet1DefaultRoute/)]),
+      );
+      const script = userDataText(template, id);
+      expect(script).toContain(`/opt/aws/bin/cfn-signal --stack Pictor --resource ${id} `);
+      expect(script).toContain(`--retry-all-errors -o /dev/null ${readyUrl}`);
+    }
+  });
+
+  it('serves the app over plain HTTP without a certificate, with a WebSocket-friendly idle timeout', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::ElasticLoadBalancingV2::Listener',
+      { Protocol: 'HTTP', Port: 80 },
+      1,
+    );
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'idle_timeout.timeout_seconds', Value: '180' }]),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 8080,
+      HealthCheckPath: '/api/health',
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/internal/*'] } }],
+      Actions: [
+        Match.objectLike({
+          Type: 'fixed-response',
+          FixedResponseConfig: Match.objectLike({ StatusCode: '404' }),
+        }),
+      ],
+    });
+  });
+
+  it('creates the EMR roles but no cluster', () => {
+    template.resourceCountIs('AWS::EMR::Cluster', 0);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'elasticmapreduce.amazonaws.com' } })],
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::InstanceProfile', {
+      InstanceProfileName: { Ref: logicalId(stack, stack.accuracy.instanceRole) },
+      Roles: [{ Ref: logicalId(stack, stack.accuracy.instanceRole) }],
+    });
+  });
+
+  it('outputs what an operator needs', () => {
+    for (const name of [
+      'AppUrl',
+      'BucketName',
+      'ClassifyFunctionName',
+      'GpuHostPrivateDns',
+      'InferenceUrl',
+      'DeadLetterQueueUrl',
+      'EmrServiceRoleName',
+      'EmrInstanceProfileName',
+      'EmrLogUri',
+      'EmrBootstrapScriptUrl',
+      'AccuracySubmitPolicyArn',
+    ]) {
+      template.hasOutput(name, {});
+    }
+  });
+});
+
+describe('a deployment with a domain, a certificate and a CPU inference host', () => {
+  let stack: PictorStack;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, template } = fixture.synth({
+      domainName: 'pictor.example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
+      gpuInstanceType: 'c7i.large',
+      uploadRetentionDays: '30',
+    }));
+  });
+
+  it('serves HTTPS with the certificate and redirects HTTP to it', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Protocol: 'HTTPS',
+      Port: 443,
+      Certificates: [{ CertificateArn: Match.stringLikeRegexp('^arn:aws:acm:') }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Protocol: 'HTTP',
+      Port: 80,
+      DefaultActions: [
+        Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Port: '443' }) }),
+      ],
+    });
+  });
+
+  it("allows CORS from the domain's HTTPS origin", () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: {
+        CorsRules: [Match.objectLike({ AllowedOrigins: ['https://pictor.example.com'] })],
+      },
+    });
+    template.hasOutput('AppUrl', { Value: 'https://pictor.example.com' });
+  });
+
+  it('expires uploads after the configured number of days', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 30 })] },
+    });
+  });
+
+  it('runs the gpu-host on CPU on Amazon Linux, without the CUDA download', () => {
+    template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: 'c7i.large' });
+    const script = userDataText(template, logicalId(stack, stack.inferenceHost.instance));
+    expect(script).toContain('Environment=EXECUTION_PROVIDERS=cpu');
+    expect(script).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
+    expect(script).not.toContain('LD_LIBRARY_PATH');
+    expect(Object.keys(template.toJSON().Parameters).some((p) => p.includes('deeplearning'))).toBe(false);
+  });
+});
+
+describe('the accuracy cluster', () => {
+  it('is created with -c withEmrCluster=true, bootstrapped with the Node installer', () => {
+    const { stack, template } = fixture.synth({ withEmrCluster: 'true' });
+    template.resourceCountIs('AWS::EMR::Cluster', 1);
+    template.hasResourceProperties('AWS::EMR::Cluster', {
+      ReleaseLabel: 'emr-7.5.0',
+      Applications: [{ Name: 'Hadoop' }],
+      ServiceRole: { Ref: logicalId(stack, stack.accuracy.serviceRole) },
+      JobFlowRole: { Ref: Match.stringLikeRegexp('^AccuracyInstanceProfile') },
+      LogUri: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(stack, stack.storage.bucket) }, '/mr/logs/']] },
+      AutoTerminationPolicy: { IdleTimeout: 3600 },
+      BootstrapActions: [
+        {
+          Name: 'install-node',
+          ScriptBootstrapAction: {
+            Path: { 'Fn::Sub': Match.stringLikeRegexp('^s3://cdk-.*\\.sh$') },
+            Args: ['20.20.2'],
+          },
+        },
+      ],
+    });
+    template.hasOutput('EmrClusterId', {});
+    template.hasOutput('AccuracyCommand', {});
+  });
+
+  it('is refused without mr/emr/bootstrap-node.sh, which installs Node on the nodes', () => {
+    expect(() => fixture.synth({ withEmrCluster: 'true' }, { withoutBootstrapScript: true })).toThrow(
+      /bootstrap-node\.sh/,
+    );
+  });
+});
+
+describe('instance types', () => {
+  it('refuses an ARM GPU type: onnxruntime-node has no CUDA build for it', () => {
+    expect(() => fixture.synth({ gpuInstanceType: 'g5g.xlarge' })).toThrow(/no CUDA build for ARM/);
+  });
+
+  it('refuses an ARM gateway: the pinned uWebSockets.js has no linux-arm64 binary', () => {
+    expect(() => fixture.synth({ gatewayInstanceType: 't4g.small' })).toThrow(/linux-arm64/);
+  });
+});
