@@ -1,17 +1,69 @@
 import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { modelRepositoryPlugin } from './scripts/model-repository-plugin.ts';
+import { formatKB, measureBuild, type SizedFile, totalGzip } from './scripts/shell-size.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+const outDir = fileURLToPath(new URL('./dist', import.meta.url));
+/** The model repository; its newest version of each model ships in the app. */
+const modelRepository = fileURLToPath(new URL('../models', import.meta.url));
 /** The gateway the dev server forwards API and WebSocket calls to (`npm start` runs it on 8080). */
 const gateway = process.env.PICTOR_GATEWAY ?? 'http://127.0.0.1:8080';
+/** onnxruntime-web's single-threaded WASM is ~14 MB; Workbox refuses files over 2 MiB by default. */
+const MAX_PRECACHE_FILE_BYTES = 32 * 1024 * 1024;
 
 // `npm run build` (from the repository root) writes pwa/dist, which the gateway serves.
 export default defineConfig({
   root,
-  plugins: [preact()],
+  plugins: [
+    preact(),
+    modelRepositoryPlugin({ repository: modelRepository }),
+    VitePWA({
+      // Our own service worker (pwa/src/sw.ts): Workbox precaching plus the label sync engine.
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      // Registered by pwa/src/service-worker-registration.ts, after the first paint.
+      injectRegister: false,
+      // The manifest's icons are caught by the precache glob below; listing them again would duplicate them.
+      includeManifestIcons: false,
+      manifest: {
+        id: '/',
+        name: 'Pictor: read handwriting and clothes',
+        short_name: 'Pictor',
+        description:
+          'Photograph a handwritten digit or a piece of clothing: Pictor reads it on your phone, offline too, and checks with the server.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        orientation: 'portrait',
+        background_color: '#f6f7fb',
+        theme_color: '#1d4ed8',
+        categories: ['utilities', 'education'],
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      injectManifest: {
+        // The app shell, the inference worker, onnxruntime's JS and WASM, the icons and every bundled model
+        // (the web manifest is added by the plugin itself).
+        globPatterns: ['**/*.{html,js,css,wasm,onnx,json,png}'],
+        globIgnores: ['**/*.map'],
+        maximumFileSizeToCacheInBytes: MAX_PRECACHE_FILE_BYTES,
+        // A classic script: registered without `type: 'module'`, which older Safari lacks in service workers.
+        rollupFormat: 'iife',
+      },
+    }),
+    buildSizeReport(),
+  ],
+  // Module workers, so that the inference worker can load onnxruntime-web lazily as its own chunk.
+  worker: { format: 'es' },
   build: {
-    outDir: fileURLToPath(new URL('./dist', import.meta.url)),
+    outDir,
     emptyOutDir: true,
     target: 'es2022',
   },
@@ -22,3 +74,29 @@ export default defineConfig({
     },
   },
 });
+
+/** Prints what the first load costs (the shell, gzipped) and what loads later, after every build. */
+function buildSizeReport(): Plugin {
+  return {
+    name: 'pictor:build-size-report',
+    apply: 'build',
+    closeBundle: {
+      order: 'post',
+      sequential: true,
+      async handler() {
+        const sizes = await measureBuild(outDir);
+        const line = (what: string, files: readonly SizedFile[]) =>
+          `  ${what.padEnd(44)} ${formatKB(totalGzip(files)).padStart(10)} gzipped (${files.length} files)`;
+        console.log(
+          [
+            'pictor build sizes:',
+            line('first load: app shell (HTML, entry JS, CSS)', sizes.shell),
+            line('after first paint: app JS and worker', sizes.lazy),
+            line('on first inference: onnxruntime JS + WASM', sizes.runtime),
+            line('models', sizes.models),
+          ].join('\n'),
+        );
+      },
+    },
+  };
+}

@@ -1,90 +1,86 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Verdict } from './api/verdict-channel.ts';
-import type { ClassifyProgress } from './classify-flow.ts';
-import { ErrorNotice } from './components/error-notice.tsx';
-import { ImagePreview } from './components/image-preview.tsx';
-import { PhotoPicker } from './components/photo-picker.tsx';
-import { ProgressStatus } from './components/progress-status.tsx';
-import { VerdictCard } from './components/verdict-card.tsx';
-import { describeError, type UserMessage } from './describe-error.ts';
-import { isAbortError } from './errors.ts';
+import { ROUTES, type Route, useOnline, useRoute } from './navigation.ts';
+import { onItemChanged, pendingItems } from './store/item-store.ts';
+import { AccuracyView } from './views/accuracy-view.tsx';
+import { ClassifyView } from './views/classify-view.tsx';
+import { HistoryView } from './views/history-view.tsx';
 
-/**
- * The pipeline (with zod and the contracts, most of the JavaScript) loads after the first paint,
- * so the shell shows at once; by the time a photo is chosen it is usually there.
- */
-const loadClassifyFlow = () => import('./classify-flow.ts');
-
-type Screen =
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'working'; readonly progress: ClassifyProgress }
-  | { readonly kind: 'done'; readonly verdict: Verdict; readonly elapsedMs: number }
-  | { readonly kind: 'failed'; readonly message: UserMessage };
-
-/** The one page: choose a photo, watch it upload, read the verdict, go again. */
+/** The app: a header, three pages (Classify, History, Accuracy) switched by the URL's hash. */
 export function App(): JSX.Element {
-  const [screen, setScreen] = useState<Screen>({ kind: 'idle' });
-  const [preview, setPreview] = useState<string | null>(null);
-  const run = useRef<AbortController | null>(null);
+  const route = useRoute();
+  const online = useOnline();
+  const waiting = usePendingCount();
+  const main = useRef<HTMLElement>(null);
+  const firstRoute = useRef<Route>(route);
 
-  // The preview's object URL lives as long as it is shown.
-  useEffect(() => () => void (preview && URL.revokeObjectURL(preview)), [preview]);
+  // After in-app navigation, move focus to the new page's heading so screen readers announce it.
   useEffect(() => {
-    // A failure here is reported when a photo is chosen and the import is retried.
-    loadClassifyFlow().catch(() => {});
-    return () => run.current?.abort();
-  }, []);
-
-  const classify = async (file: File) => {
-    run.current?.abort();
-    const controller = new AbortController();
-    run.current = controller;
-    const startedAt = performance.now();
-    const { signal } = controller;
-    setPreview(null);
-    let previewShown = false;
-    const showPreview = () => {
-      if (previewShown) return;
-      previewShown = true;
-      setPreview(URL.createObjectURL(file));
-    };
-    try {
-      const { classifyImage } = await loadClassifyFlow();
-      const verdict = await classifyImage(file, {
-        signal,
-        onProgress: (progress) => {
-          if (signal.aborted) return;
-          // Past the check, the file is an image worth showing.
-          if (progress.step !== 'checking') showPreview();
-          setScreen({ kind: 'working', progress });
-        },
-      });
-      if (!signal.aborted) setScreen({ kind: 'done', verdict, elapsedMs: performance.now() - startedAt });
-    } catch (error) {
-      if (signal.aborted || isAbortError(error)) return;
-      console.error('classification failed', error);
-      setScreen({ kind: 'failed', message: describeError(error) });
-    }
-  };
+    if (route === firstRoute.current) return;
+    firstRoute.current = route;
+    main.current?.querySelector<HTMLElement>('.view__heading')?.focus();
+  }, [route]);
 
   return (
-    <main class="app">
-      <header class="app__header">
-        <h1 class="app__title">Pictor</h1>
-        <p class="app__tagline">Photograph a handwritten digit and Pictor will tell you which one it is.</p>
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="app-header">
+        <div class="app-header__inner">
+          <h1 class="app-header__title">Pictor</h1>
+          <nav class="nav" aria-label="Pages">
+            {ROUTES.map((r) => (
+              <a
+                key={r.route}
+                class="nav__link"
+                href={r.href}
+                aria-current={r.route === route ? 'page' : undefined}
+                data-testid={`nav-${r.route}`}
+              >
+                {r.title}
+                {r.route === 'history' && waiting > 0 && (
+                  <span class="nav__badge" data-testid="pending-badge">
+                    {waiting}
+                    <span class="sr-only"> waiting to be sent</span>
+                  </span>
+                )}
+              </a>
+            ))}
+          </nav>
+        </div>
       </header>
-      {preview && <ImagePreview src={preview} />}
-      <section class="outcome" aria-live="polite" aria-label="Result">
-        {screen.kind === 'working' && <ProgressStatus progress={screen.progress} />}
-        {screen.kind === 'done' && <VerdictCard verdict={screen.verdict} elapsedMs={screen.elapsedMs} />}
-        {screen.kind === 'failed' && <ErrorNotice message={screen.message} />}
-      </section>
-      <PhotoPicker
-        prominent={screen.kind === 'idle'}
-        label={screen.kind === 'idle' ? 'Take a photo or choose an image' : 'Classify another photo'}
-        onFile={(file) => void classify(file)}
-      />
-    </main>
+      {!online && (
+        <p class="offline-banner" role="status" data-testid="offline-banner">
+          You're offline. Pictor reads images on this phone; uploads and labels are kept and sent when you're
+          back online.
+        </p>
+      )}
+      <main id="main" class="app" ref={main}>
+        {route === 'classify' && <ClassifyView online={online} />}
+        {route === 'history' && <HistoryView online={online} />}
+        {route === 'accuracy' && <AccuracyView online={online} />}
+      </main>
+    </>
   );
+}
+
+/** How many items still wait to be sent, kept current as they change. */
+function usePendingCount(): number {
+  const [count, setCount] = useState(0);
+  useEffect(() => {
+    let cancelled = false;
+    const load = () =>
+      pendingItems().then(
+        (items) => !cancelled && setCount(items.length),
+        () => {},
+      );
+    void load();
+    const unsubscribe = onItemChanged(() => void load());
+    return () => {
+      cancelled = true;
+      unsubscribe();
+    };
+  }, []);
+  return count;
 }

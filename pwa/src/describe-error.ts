@@ -7,6 +7,7 @@ import {
   UploadRejectedError,
   VerdictTimeoutError,
 } from './errors.ts';
+import { DeviceStageError } from './inference/device-classifier.ts';
 
 /** What went wrong and what to do about it, in the user's words. */
 export interface UserMessage {
@@ -18,6 +19,8 @@ export interface UserMessage {
 const MAX_MB = Math.round(MAX_UPLOAD_BYTES / (1024 * 1024));
 const NOT_AN_IMAGE = "This file isn't an image we can read. Try a JPEG or PNG photo.";
 const TOO_LARGE = `This image is too large. Choose one under ${MAX_MB} MB, or take a new photo.`;
+const NOTHING_FOUND =
+  "We couldn't find anything to read in this image. Try again with the subject on a plain background, in good light.";
 
 /** Turns any error from the classify flow into a plain message that says what to do. */
 export function describeError(error: unknown): UserMessage {
@@ -30,6 +33,13 @@ function textFor(error: unknown): string {
     if (error.reason === 'too-large') return TOO_LARGE;
     if (error.reason === 'empty') return 'This file is empty. Choose another photo.';
     return NOT_AN_IMAGE;
+  }
+  if (error instanceof DeviceStageError) {
+    if (error.stage === 'preprocess' && error.code === 'NoForegroundError') return NOTHING_FOUND;
+    if (error.stage === 'decode' || error.stage === 'preprocess') return NOT_AN_IMAGE;
+    if (error.stage === 'encode')
+      return 'This phone could not prepare the image for upload. Try another photo.';
+    return 'This phone could not run the classifier. The server will answer when you are online.';
   }
   if (error instanceof PredictionFailedError) {
     switch (error.code) {

@@ -74,8 +74,3 @@ export class VerdictTimeoutError extends Error {
     super(`no verdict after ${Math.round(waitedMs / 1000)} s`);
   }
 }
-
-/** True for the error an aborted step throws; the user moved on, so nothing is shown. */
-export function isAbortError(error: unknown): boolean {
-  return error instanceof DOMException && error.name === 'AbortError';
-}

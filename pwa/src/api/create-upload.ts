@@ -5,6 +5,7 @@ import {
 } from '../../../contracts/uploads.ts';
 import { ApiError, NetworkError } from '../errors.ts';
 import { apiErrorFrom } from './api-error-body.ts';
+import { API_TIMEOUT_MS, withTimeout } from './with-timeout.ts';
 
 /**
  * Asks the gateway for a presigned upload (`POST /api/uploads`): where to PUT the image, the exact
@@ -20,10 +21,11 @@ export async function createUpload(
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(request),
-      signal: signal ?? null,
+      signal: withTimeout(signal, API_TIMEOUT_MS),
     });
   } catch (error) {
     signal?.throwIfAborted();
+    if (error instanceof DOMException && error.name === 'TimeoutError') throw error;
     throw new NetworkError('could not reach the server to start the upload', { cause: error });
   }
   if (response.status !== 201) throw await apiErrorFrom(response);

@@ -4,6 +4,7 @@ import { ApiError, PredictionFailedError } from '../errors.ts';
 import { sleep } from '../sleep.ts';
 import { apiErrorFrom } from './api-error-body.ts';
 import type { UploadTicket } from './upload-ticket.ts';
+import { API_TIMEOUT_MS, withTimeout } from './with-timeout.ts';
 
 /**
  * One `GET /api/predictions/<uploadId>`. Returns null when the answer is worth asking again for
@@ -18,7 +19,7 @@ export async function fetchPredictionStatus(
     response = await fetch(`/api/predictions/${encodeURIComponent(ticket.uploadId)}`, {
       headers: { authorization: `Bearer ${ticket.token}` },
       cache: 'no-store',
-      signal: signal ?? null,
+      signal: withTimeout(signal, API_TIMEOUT_MS),
     });
   } catch {
     signal?.throwIfAborted();

@@ -1,6 +1,9 @@
 import type { CreateUploadResponse } from '../../../contracts/uploads.ts';
 import { NetworkError, UploadRejectedError } from '../errors.ts';
 
+/** An upload that sends nothing for this long counts as a lost network (it is retried later). */
+const STALL_TIMEOUT_MS = 30_000;
+
 export interface UploadOptions {
   readonly signal?: AbortSignal;
   /** Called as bytes leave the browser, with the fraction sent (0–1). */
@@ -22,13 +25,24 @@ export function uploadToS3(
     if (signal?.aborted) return reject(signal.reason);
     const xhr = new XMLHttpRequest();
     const onAbort = () => xhr.abort();
+    let stalled = false;
+    let stallTimer: ReturnType<typeof setTimeout> | undefined;
+    const watchStall = () => {
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => {
+        stalled = true;
+        xhr.abort();
+      }, STALL_TIMEOUT_MS);
+    };
     const settle = (finish: () => void) => {
+      clearTimeout(stallTimer);
       signal?.removeEventListener('abort', onAbort);
       finish();
     };
     xhr.open('PUT', upload.url);
     for (const [name, value] of Object.entries(upload.headers)) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (event) => {
+      watchStall();
       if (event.lengthComputable && event.total > 0) onProgress?.(event.loaded / event.total);
     });
     xhr.addEventListener('load', () =>
@@ -48,9 +62,16 @@ export function uploadToS3(
       settle(() => reject(new NetworkError('the upload to storage timed out'))),
     );
     xhr.addEventListener('abort', () =>
-      settle(() => reject(signal?.reason ?? new DOMException('Aborted', 'AbortError'))),
+      settle(() =>
+        reject(
+          stalled
+            ? new NetworkError('the upload to storage stalled')
+            : (signal?.reason ?? new DOMException('Aborted', 'AbortError')),
+        ),
+      ),
     );
     signal?.addEventListener('abort', onAbort, { once: true });
+    watchStall();
     xhr.send(body);
   });
 }

@@ -4,7 +4,7 @@ import type { JSX } from 'preact';
 export function ImagePreview({ src }: { readonly src: string }): JSX.Element {
   return (
     <figure class="preview">
-      <img data-testid="preview" src={src} alt="Your choice, as uploaded" />
+      <img data-testid="preview" src={src} alt="Your choice" decoding="async" />
     </figure>
   );
 }

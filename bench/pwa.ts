@@ -1,0 +1,215 @@
+/**
+ * On-device figures of the PWA, in Debian's Chromium against the real local stack (not a test):
+ *
+ *   npm run bench:pwa        # builds the app, then runs this
+ *
+ * - inference: `session.run` per image inside the inference worker (many runs, timed in batches,
+ *   because performance.now() ticks in 0.1 ms steps without cross-origin isolation), and the decode +
+ *   scale and preprocessing stages beside it;
+ * - choose → on-device verdict on screen: from the file input's change event to the first animation
+ *   frame after the verdict is in the DOM, with the model loaded (the app warms it up after opening),
+ *   and for the first image right after the app opens; measured offline, so uploads do not compete;
+ * - choose → server verdict on screen, online, for comparison;
+ * - the first-load size (app shell, gzipped) and what loads later.
+ *
+ * Prints a table and, as the very last line, the same figures as one line of JSON.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/chromium.ts';
+import { formatKB, measureBuild, totalGzip } from '../pwa/scripts/shell-size.ts';
+import { startLocalStack } from '../stack/local-stack.ts';
+
+const PHOTO = fileURLToPath(new URL('../e2e/fixtures/digit-photo.jpg', import.meta.url));
+const DIST = fileURLToPath(new URL('../pwa/dist', import.meta.url));
+const MODEL = 'digits';
+/** Runs of each stage inside the worker (in batches of 10). */
+const WORKER_RUNS = Number(process.env.BENCH_WORKER_RUNS ?? 300);
+const WARM_CHOICES = Number(process.env.BENCH_WARM_CHOICES ?? 20);
+const COLD_CHOICES = Number(process.env.BENCH_COLD_CHOICES ?? 5);
+const SERVER_CHOICES = Number(process.env.BENCH_SERVER_CHOICES ?? 8);
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const round = (ms: number, digits = 2) => Number(ms.toFixed(digits));
+
+/** Stage times per run measured in the worker through the `?bench` hook (pwa/src/bench-hook.ts). */
+async function workerStages(page: Page, photo: Buffer) {
+  return page.evaluate(
+    async ({ base64, model, runs }) => {
+      const bench = window.pictorBench;
+      if (!bench) throw new Error('the app was not opened with ?bench');
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      await bench.warmUp(model);
+      return bench.run(new Blob([bytes], { type: 'image/jpeg' }), model, runs);
+    },
+    { base64: photo.toString('base64'), model: MODEL, runs: WORKER_RUNS },
+  );
+}
+
+/**
+ * Chooses the photo and returns the ms from the input's change event to the first frame painted with
+ * `testId` in the DOM.
+ */
+async function chooseToScreen(page: Page, testId: string): Promise<number> {
+  await page.evaluate((id) => {
+    const w = window as unknown as { __chosenAt?: number; __shownAt?: number };
+    w.__chosenAt = undefined;
+    w.__shownAt = undefined;
+    // Inline arrows only: tsx names bound functions with a `__name` helper the page does not have.
+    document.addEventListener(
+      'change',
+      () => {
+        w.__chosenAt = performance.now();
+      },
+      { capture: true, once: true },
+    );
+    const observer = new MutationObserver(() => {
+      if (w.__chosenAt === undefined || !document.querySelector(`[data-testid="${id}"]`)) return;
+      observer.disconnect();
+      requestAnimationFrame(() => {
+        w.__shownAt = performance.now();
+      });
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+  }, testId);
+  await page.getByLabel('Choose an image').setInputFiles(PHOTO);
+  const handle = await page.waitForFunction(
+    () => {
+      const w = window as unknown as { __chosenAt?: number; __shownAt?: number };
+      return w.__shownAt !== undefined && w.__chosenAt !== undefined ? w.__shownAt - w.__chosenAt : null;
+    },
+    undefined,
+    { timeout: 30_000, polling: 10 },
+  );
+  return (await handle.jsonValue()) as number;
+}
+
+/** Back to an empty Classify page (History and back remounts it) without reloading. */
+async function resetClassify(page: Page): Promise<void> {
+  await page.getByTestId('nav-history').click();
+  await page.getByTestId('nav-classify').click();
+  await page.getByLabel('Choose an image').waitFor({ state: 'attached' });
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-bench-'));
+  const stack = await startLocalStack({
+    s3Port: 0,
+    gpuHostPort: 0,
+    gatewayPort: 0,
+    dataDir,
+    publicDir: 'pwa/dist',
+    appOrigins: ['http://127.0.0.1:*', 'http://localhost:*'],
+    logLevel: 'warn',
+  });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
+      headless: true,
+    });
+    const context = await browser.newContext({ baseURL: stack.gateway.url });
+    const page = await context.newPage();
+    await page.goto('/?bench');
+    // First visit: wait until the service worker has precached everything, as an installed app has.
+    await page.evaluate(async () => void (await navigator.serviceWorker.ready));
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+
+    const photo = await readFile(PHOTO);
+    const stages = await workerStages(page, photo);
+    if (stages.label !== '7') throw new Error(`the worker read the photo as ${stages.label}, not 7`);
+
+    // Offline: the on-device path alone, as on a phone without a connection.
+    await context.setOffline(true);
+    const cold: number[] = [];
+    for (let i = 0; i < COLD_CHOICES; i++) {
+      await page.reload();
+      await page.getByLabel('Choose an image').waitFor({ state: 'attached' });
+      cold.push(await chooseToScreen(page, 'device-verdict-label'));
+    }
+    const warm: number[] = [];
+    for (let i = 0; i < WARM_CHOICES; i++) {
+      await resetClassify(page);
+      warm.push(await chooseToScreen(page, 'device-verdict-label'));
+    }
+    await context.setOffline(false);
+    const server: number[] = [];
+    for (let i = 0; i < SERVER_CHOICES; i++) {
+      await resetClassify(page);
+      server.push(await chooseToScreen(page, 'server-verdict-label'));
+    }
+
+    const sizes = await measureBuild(DIST);
+    const figures = {
+      chromium: browser.version(),
+      cpus: cpus().length,
+      model: MODEL,
+      image: '1200×900 JPEG (e2e/fixtures/digit-photo.jpg)',
+      inferenceMedianMs: round(median(stages.inferenceMs), 3),
+      preprocessMedianMs: round(median(stages.preprocessMs), 3),
+      decodeAndScaleMedianMs: round(median(stages.decodeMs), 3),
+      workerRuns: stages.inferenceMs.length * 10,
+      chooseToDeviceVerdictMedianMs: round(median(warm), 1),
+      chooseToDeviceVerdictRuns: warm.length,
+      firstImageAfterOpenMedianMs: round(median(cold), 1),
+      firstImageAfterOpenRuns: cold.length,
+      chooseToServerVerdictMedianMs: round(median(server), 1),
+      chooseToServerVerdictRuns: server.length,
+      shellGzipBytes: totalGzip(sizes.shell),
+      lazyGzipBytes: totalGzip(sizes.lazy),
+      runtimeGzipBytes: totalGzip(sizes.runtime),
+      modelsGzipBytes: totalGzip(sizes.models),
+      serviceWorkerGzipBytes: totalGzip(sizes.serviceWorker),
+    };
+
+    const rows: Array<[string, string]> = [
+      [
+        'on-device inference (session.run), median per image',
+        `${figures.inferenceMedianMs} ms (${figures.workerRuns} runs)`,
+      ],
+      ['  preprocess (contracts/preprocess.ts), median', `${figures.preprocessMedianMs} ms`],
+      ['  decode + scale to 512 px, median', `${figures.decodeAndScaleMedianMs} ms`],
+      [
+        'choose → on-device verdict on screen, median',
+        `${figures.chooseToDeviceVerdictMedianMs} ms (n = ${warm.length}, offline, model loaded)`,
+      ],
+      [
+        '  first image right after opening the app, median',
+        `${figures.firstImageAfterOpenMedianMs} ms (n = ${cold.length}, offline)`,
+      ],
+      [
+        'choose → server verdict on screen, median',
+        `${figures.chooseToServerVerdictMedianMs} ms (n = ${server.length}, online)`,
+      ],
+      ['first load: app shell (HTML, entry JS, CSS), gzipped', formatKB(figures.shellGzipBytes)],
+      [
+        '  later: app JS + worker / onnxruntime JS+WASM / models',
+        `${formatKB(figures.lazyGzipBytes)} / ${formatKB(figures.runtimeGzipBytes)} / ${formatKB(figures.modelsGzipBytes)}`,
+      ],
+      ['  service worker (sw.js)', formatKB(figures.serviceWorkerGzipBytes)],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    console.log(
+      `\nPictor PWA, ${MODEL} model, ${figures.image}; Chromium ${figures.chromium}, ${figures.cpus} CPUs\n`,
+    );
+    for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+    console.log(JSON.stringify(figures));
+  } finally {
+    await browser?.close();
+    await stack.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bundledIndex, discoverModels, ModelRepositoryError } from './model-repository.ts';
+
+const REPOSITORY = fileURLToPath(new URL('../../models', import.meta.url));
+
+describe('discoverModels', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'pictor-models-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Copies digits/1 to `<name>/<version>` with the manifest renamed to match. */
+  async function addModel(name: string, version: string): Promise<void> {
+    const target = path.join(dir, name, version);
+    await cp(path.join(REPOSITORY, 'digits', '1'), target, { recursive: true });
+    const manifest = JSON.parse(await readFile(path.join(target, 'manifest.json'), 'utf8'));
+    await writeFile(path.join(target, 'manifest.json'), JSON.stringify({ ...manifest, name, version }));
+  }
+
+  it('finds the committed models with the URLs the app loads them from', async () => {
+    const models = await discoverModels(REPOSITORY);
+    expect(models.map((m) => m.entry.modelUrl)).toEqual(
+      expect.arrayContaining(['/models/digits/1/model.onnx', '/models/fashion/1/model.onnx']),
+    );
+    const digits = models.find((m) => m.entry.name === 'digits');
+    const onnx = digits?.files.find((f) => f.fileName === 'models/digits/1/model.onnx');
+    expect(
+      createHash('sha256')
+        .update(onnx?.source ?? new Uint8Array())
+        .digest('hex'),
+    ).toBe(digits?.entry.sha256);
+  });
+
+  it('takes a third model and the newest complete version of each, without code changes', async () => {
+    await addModel('digits', '1');
+    await addModel('digits', '2');
+    await addModel('letters', '3');
+    await mkdir(path.join(dir, 'letters', '10')); // newer but empty: skipped
+    await mkdir(path.join(dir, 'not a model'), { recursive: true });
+
+    const index = bundledIndex(await discoverModels(dir));
+
+    expect(index.models.map((m) => `${m.name}/${m.version}`)).toEqual(['digits/2', 'letters/3']);
+  });
+
+  it('refuses a model whose bytes do not match its manifest', async () => {
+    await addModel('digits', '1');
+    await writeFile(path.join(dir, 'digits', '1', 'model.onnx'), 'not the model');
+    await expect(discoverModels(dir)).rejects.toThrow(ModelRepositoryError);
+  });
+
+  it('refuses a manifest that names another model than its folder', async () => {
+    await addModel('digits', '1');
+    await cp(path.join(dir, 'digits'), path.join(dir, 'other'), { recursive: true });
+    await expect(discoverModels(dir)).rejects.toThrow(/names digits\/1, but lies in other\/1/);
+  });
+});

@@ -1,0 +1,36 @@
+import {
+  type LabelOutcome,
+  type LabelSubmission,
+  submitLabelsResponseSchema,
+} from '../../../contracts/labels.ts';
+import { ApiError, NetworkError } from '../errors.ts';
+import { apiErrorFrom } from './api-error-body.ts';
+import { API_TIMEOUT_MS, withTimeout } from './with-timeout.ts';
+
+/**
+ * `POST /api/labels`: sends a batch of true labels, each with its upload's token, and returns what
+ * became of each (stored, duplicate — both mean done — or rejected for good).
+ */
+export async function submitLabels(labels: LabelSubmission[], signal?: AbortSignal): Promise<LabelOutcome[]> {
+  let response: Response;
+  try {
+    response = await fetch('/api/labels', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ labels }),
+      signal: withTimeout(signal, API_TIMEOUT_MS),
+      cache: 'no-store',
+    });
+  } catch (error) {
+    signal?.throwIfAborted();
+    if (error instanceof DOMException && error.name === 'TimeoutError') throw error;
+    throw new NetworkError('could not reach the server to send labels', { cause: error });
+  }
+  if (response.status !== 200) throw await apiErrorFrom(response);
+  const parsed = submitLabelsResponseSchema.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ApiError(502, 'invalid_response', `labels answer: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data.results;
+}

@@ -1,0 +1,26 @@
+/**
+ * Loaded only with `?bench` in the URL: gives bench/pwa.ts a handle on the inference worker, to time
+ * many runs inside it (performance.now() is coarse without cross-origin isolation).
+ */
+import { benchmarkOnDevice, warmUpDevice } from './inference/device-classifier.ts';
+import { loadBundledModels } from './models/model-catalogue.ts';
+
+declare global {
+  interface Window {
+    pictorBench?: {
+      warmUp(model: string): Promise<number>;
+      run(image: Blob, model: string, runs: number): ReturnType<typeof benchmarkOnDevice>;
+    };
+  }
+}
+
+async function bundled(name: string) {
+  const model = (await loadBundledModels()).find((m) => m.name === name);
+  if (!model) throw new Error(`no bundled model ${name}`);
+  return model;
+}
+
+window.pictorBench = {
+  warmUp: async (name) => warmUpDevice(await bundled(name)),
+  run: async (image, name, runs) => benchmarkOnDevice(image, await bundled(name), runs),
+};

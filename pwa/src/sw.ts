@@ -1,0 +1,63 @@
+/**
+ * The service worker: precaches the app shell, the inference worker, onnxruntime-web's WASM and the
+ * bundled models (the list is injected at build time by vite-plugin-pwa), answers navigations with the
+ * cached app offline, and sends queued uploads and labels when Background Sync says the network is back.
+ */
+import { clientsClaim } from 'workbox-core';
+import {
+  cleanupOutdatedCaches,
+  createHandlerBoundToURL,
+  type PrecacheEntry,
+  precacheAndRoute,
+} from 'workbox-precaching';
+import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { NetworkFirst } from 'workbox-strategies';
+import { putObjectWithFetch } from './api/put-object.ts';
+import { getItem, itemsSince, pendingItems, updateItem } from './store/item-store.ts';
+import { runSync } from './sync/sync-engine.ts';
+import { SYNC_TAG } from './sync/sync-names.ts';
+import { createTransport } from './sync/transport.ts';
+
+/** Background Sync's event; not in TypeScript's lib yet. */
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string;
+  readonly lastChance: boolean;
+}
+
+declare const self: ServiceWorkerGlobalScope & {
+  __WB_MANIFEST: Array<PrecacheEntry | string>;
+  addEventListener(type: 'sync', listener: (event: SyncEvent) => void): void;
+};
+
+// A new version takes over at once: the app keeps no state in memory that an old worker must finish.
+self.addEventListener('install', () => void self.skipWaiting());
+clientsClaim();
+
+precacheAndRoute(self.__WB_MANIFEST);
+cleanupOutdatedCaches();
+
+// Any in-app address opens the cached app; the API and the WebSocket are never answered from cache.
+registerRoute(
+  new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: [/^\/api\//, /^\/ws/] }),
+);
+
+// The models the host serves: fresh when online, the last list seen when not.
+registerRoute(
+  ({ url, request }) =>
+    url.origin === self.location.origin && url.pathname === '/api/models' && request.method === 'GET',
+  new NetworkFirst({ cacheName: 'pictor-model-list', networkTimeoutSeconds: 4 }),
+);
+
+const transport = createTransport((ticket, body, signal) => putObjectWithFetch(ticket, body, signal));
+
+self.addEventListener('sync', (event) => {
+  if (event.tag !== SYNC_TAG) return;
+  event.waitUntil(
+    runSync({ store: { getItem, pendingItems, itemsSince, updateItem }, transport }).then((report) => {
+      // Rejecting asks the browser to fire the sync again later (with backoff) while work is left.
+      if (report.remaining > 0 && !event.lastChance) {
+        throw new Error(`sync: ${report.remaining} items still to send${report.offline ? ' (offline)' : ''}`);
+      }
+    }),
+  );
+});

@@ -1,0 +1,197 @@
+import type { JSX, TargetedDragEvent } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { ClassifySession, ClassifyState } from '../classify-session.ts';
+import { ErrorNotice } from '../components/error-notice.tsx';
+import { ImagePreview } from '../components/image-preview.tsx';
+import { LabelPicker } from '../components/label-picker.tsx';
+import { ModelPicker } from '../components/model-picker.tsx';
+import { PhotoPicker } from '../components/photo-picker.tsx';
+import { UploadStatus } from '../components/upload-status.tsx';
+import { shownVerdict, VerdictCard } from '../components/verdict-card.tsx';
+import { describeError, type UserMessage } from '../describe-error.ts';
+import { formatPercent } from '../format-percent.ts';
+import { warmUpDevice } from '../inference/device-classifier.ts';
+import type { ModelChoice } from '../models/model-catalogue.ts';
+
+/**
+ * The pipeline and the model catalogue (zod, the contracts, IndexedDB, the worker client) load right
+ * after the first paint, so the shell shows at once; by the time an image is chosen they are there.
+ */
+const loadSession = () => import('../classify-session.ts');
+const loadCatalogue = () => import('../models/model-catalogue.ts');
+/** After the first paint settles, before a person has picked a photo. */
+const WARM_UP_DELAY_MS = 300;
+
+/** Choose or take a photo, read the on-device verdict, then the server's, and give the true label. */
+export function ClassifyView({ online }: { readonly online: boolean }): JSX.Element {
+  const [choices, setChoices] = useState<readonly ModelChoice[]>([]);
+  const [selected, setSelected] = useState<ModelChoice | undefined>();
+  const [state, setState] = useState<ClassifyState | null>(null);
+  const [failure, setFailure] = useState<UserMessage | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const session = useRef<ClassifySession | null>(null);
+  const selectedRef = useRef<ModelChoice | undefined>(undefined);
+  selectedRef.current = selected;
+  /** Settles with the preselected model once the bundled index is read: an early photo waits for it. */
+  const firstChoice = useRef<Promise<ModelChoice | undefined>>(Promise.resolve(undefined));
+
+  useEffect(() => {
+    let cancelled = false;
+    firstChoice.current = (async () => {
+      const catalogue = await loadCatalogue();
+      const bundled = await catalogue.loadBundledModels();
+      let preselected: ModelChoice | undefined;
+      const show = (host: Awaited<ReturnType<typeof catalogue.loadHostModels>>) => {
+        const merged = catalogue.mergeCatalogue(bundled, host);
+        const keep = merged.find((c) => c.name === selectedRef.current?.name);
+        preselected = keep ?? catalogue.pickModel(merged, catalogue.rememberedModel());
+        selectedRef.current = preselected;
+        if (cancelled) return;
+        setChoices(merged);
+        setSelected(preselected);
+      };
+      // Bundled models first (instant, offline too), then whatever the host adds.
+      show(null);
+      void catalogue.loadHostModels().then(show);
+      return preselected;
+    })();
+    firstChoice.current.catch((error: unknown) => console.error('models: catalogue failed', error));
+    void loadSession().catch(() => {});
+    return () => {
+      cancelled = true;
+      session.current?.dispose();
+    };
+  }, []);
+
+  // Load onnxruntime and the chosen model in the worker ahead of the first photo, once the page is idle.
+  useEffect(() => {
+    const model = selected?.device;
+    if (!model) return;
+    const timer = setTimeout(() => {
+      warmUpDevice(model).catch((error: unknown) =>
+        console.warn('on-device model could not be loaded ahead', error),
+      );
+    }, WARM_UP_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [selected?.device]);
+
+  const classify = useCallback(async (file: Blob) => {
+    const chosenAt = performance.now();
+    const model = selectedRef.current ?? (await firstChoice.current.catch(() => undefined));
+    session.current?.dispose();
+    session.current = null;
+    setState(null);
+    setFailure(null);
+    if (!model) {
+      setFailure({
+        text: 'No model is available. Reload the app and try again.',
+        detail: 'no model selected',
+      });
+      return;
+    }
+    try {
+      const { ClassifySession } = await loadSession();
+      const next = new ClassifySession(file, model, chosenAt, setState);
+      session.current = next;
+      setState(next.state);
+      await next.start();
+    } catch (error) {
+      console.error('classification failed', error);
+      setFailure(describeError(error));
+    }
+  }, []);
+
+  // Paste an image anywhere on this page.
+  useEffect(() => {
+    const onPaste = (event: ClipboardEvent) => {
+      const file = [...(event.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
+      if (!file) return;
+      event.preventDefault();
+      void classify(file);
+    };
+    document.addEventListener('paste', onPaste);
+    return () => document.removeEventListener('paste', onPaste);
+  }, [classify]);
+
+  const onDrop = (event: TargetedDragEvent<HTMLElement>) => {
+    event.preventDefault();
+    setDragging(false);
+    const file = event.dataTransfer?.files?.[0];
+    if (file) void classify(file);
+  };
+
+  const choose = (name: string) => {
+    void loadCatalogue().then(({ rememberModel }) => rememberModel(name));
+    setSelected(choices.find((c) => c.name === name));
+  };
+
+  const shown = state && !state.fatal ? shownVerdict(state.device, state.server) : null;
+  const fatal = state?.fatal ?? failure;
+  return (
+    <section
+      class={dragging ? 'view view--classify view--dragging' : 'view view--classify'}
+      aria-labelledby="classify-heading"
+      onDragOver={(event) => {
+        event.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+    >
+      <h2 id="classify-heading" class="view__heading" tabIndex={-1}>
+        Classify
+      </h2>
+      <ModelPicker choices={choices} selected={selected} onSelect={choose} />
+      {state?.previewUrl && <ImagePreview src={state.previewUrl} />}
+      <p class="sr-only" aria-live="polite" data-testid="announcer">
+        {announcement(state)}
+      </p>
+      <div class="outcome">
+        {fatal && <ErrorNotice message={fatal} />}
+        {state && !state.fatal && state.device.status === 'running' && (
+          <p class="status status__text" data-testid="device-running">
+            <span class="spinner" aria-hidden="true" />
+            Reading it on this device…
+          </p>
+        )}
+        {state && !state.fatal && state.device.status === 'failed' && (
+          <p class="notice" data-testid="device-failed">
+            {state.device.message.text}
+          </p>
+        )}
+        {state && !state.fatal && <VerdictCard device={state.device} server={state.server} />}
+        {state && !state.fatal && <UploadStatus server={state.server} online={online} />}
+        {state && shown && (
+          <LabelPicker
+            labels={state.model.labels}
+            suggested={shown.label}
+            chosen={state.label}
+            disabled={!state.saved}
+            online={online}
+            onChoose={(label) => void session.current?.chooseLabel(label)}
+          />
+        )}
+      </div>
+      <PhotoPicker prominent={state === null && failure === null} onFile={(file) => void classify(file)} />
+    </section>
+  );
+}
+
+/** What a screen reader hears as the verdicts arrive. */
+function announcement(state: ClassifyState | null): string {
+  if (!state) return '';
+  if (state.fatal) return state.fatal.text;
+  const shown = shownVerdict(state.device, state.server);
+  if (!shown) return '';
+  const sure = `${formatPercent(shown.confidence)} sure`;
+  switch (shown.agreement) {
+    case 'pending':
+      return `On this device: it looks like ${shown.label}, ${sure}.`;
+    case 'agree':
+      return `The server agrees: ${shown.label}, ${sure}.`;
+    case 'disagree':
+      return `The server disagrees: it reads ${shown.label}, ${sure}. This phone read it differently.`;
+    case 'server-only':
+      return `The server says: ${shown.label}, ${sure}.`;
+  }
+}
