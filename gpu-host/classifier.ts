@@ -13,5 +13,11 @@ export interface Classifier {
    * and returns `batchSize × labels.length` probabilities.
    */
   run(input: Float32Array, batchSize: number): Promise<Float32Array>;
+  /**
+   * Tells a batching classifier that a request for it is on its way (its body still being read, its
+   * images decoded), so a batch waits for it, up to the queue delay. Call the returned function once
+   * the request has been handed to `run`, or given up.
+   */
+  announce?(): () => void;
   close(): Promise<void>;
 }

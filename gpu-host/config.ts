@@ -3,46 +3,70 @@ import { z } from 'zod';
 const executionProviderSchema = z.enum(['cuda', 'cpu']);
 export type ExecutionProviderName = z.infer<typeof executionProviderSchema>;
 
+const onOff = (fallback: 'on' | 'off') =>
+  z
+    .enum(['on', 'off', 'true', 'false', '1', '0'])
+    .default(fallback)
+    .transform((v) => v === 'on' || v === 'true' || v === '1');
+
 const envSchema = z.object({
   GPU_HOST_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
-  GPU_HOST_BIND: z.string().default('127.0.0.1'),
-  MODEL_REPOSITORY: z.string().default('models'),
+  GPU_HOST_BIND: z.string().min(1).default('127.0.0.1'),
+  MODEL_REPOSITORY: z.string().min(1).default('models'),
+  MODEL_CONTROL_MODE: z.enum(['none', 'explicit']).default('none'),
   EXECUTION_PROVIDERS: z
     .string()
     .default('cpu')
     .transform((value) => value.split(',').map((p) => p.trim().toLowerCase()))
     .pipe(z.array(executionProviderSchema).min(1)),
   INTRA_OP_THREADS: z.coerce.number().int().min(0).default(1),
+  DYNAMIC_BATCHING: onOff('on'),
+  EAGER_BATCHING: onOff('on'),
+  GPU_HOST_NULL_MODEL: onOff('off'),
   MAX_IMAGE_BYTES: z.coerce
     .number()
     .int()
     .positive()
     .default(20 * 1024 * 1024),
   MAX_INPUT_PIXELS: z.coerce.number().int().positive().default(24_000_000),
-  MAX_JSON_BYTES: z.coerce
+  MAX_REQUEST_BYTES: z.coerce
     .number()
     .int()
     .positive()
     .default(64 * 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-/** The inference host's configuration, read once at start-up. */
+/** The inference host's configuration, read once at start-up. Every variable is in gpu-host/README.md. */
 export interface GpuHostConfig {
   readonly port: number;
   readonly bind: string;
   /** Folder laid out as `<model>/<version>/{model.onnx,manifest.json}`. */
   readonly modelRepository: string;
+  /** `explicit` allows `POST /v2/repository/models/{name}/load|unload`; `none` refuses them. */
+  readonly modelControlMode: 'none' | 'explicit';
   /** Tried in order; `cuda` falls back to `cpu` with a log line when CUDA is absent. */
   readonly executionProviders: readonly ExecutionProviderName[];
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   readonly intraOpThreads: number;
-  /** Largest encoded image body accepted. */
+  /** Gather concurrent requests for a model into one run (each manifest's `dynamicBatching`). */
+  readonly dynamicBatching: boolean;
+  /**
+   * Send a batch as soon as the model is free and no other request for it is still arriving, rather
+   * than always waiting out the queue delay (off: Triton's behaviour).
+   */
+  readonly eagerBatching: boolean;
+  /** Benchmark mode: parse and validate as usual but answer canned probabilities without running a model. */
+  readonly nullModel: boolean;
+  /** Largest encoded image accepted (each element of an `image` input, or a /classify body). */
   readonly maxImageBytes: number;
   /** Largest decoded image (width × height): a decompression bomb is refused before it is decoded. */
   readonly maxInputPixels: number;
-  /** Largest JSON infer request body. */
-  readonly maxJsonBytes: number;
+  /** Largest infer request body: JSON plus any binary tensor data. */
+  readonly maxRequestBytes: number;
+  /** How long close() waits for requests in flight before cutting the remaining connections. */
+  readonly shutdownTimeoutMs: number;
   readonly logLevel: string;
 }
 
@@ -58,11 +82,16 @@ export function readGpuHostConfig(env: NodeJS.ProcessEnv = process.env): GpuHost
     port: e.GPU_HOST_PORT,
     bind: e.GPU_HOST_BIND,
     modelRepository: e.MODEL_REPOSITORY,
+    modelControlMode: e.MODEL_CONTROL_MODE,
     executionProviders: Object.freeze(e.EXECUTION_PROVIDERS),
     intraOpThreads: e.INTRA_OP_THREADS,
+    dynamicBatching: e.DYNAMIC_BATCHING,
+    eagerBatching: e.EAGER_BATCHING,
+    nullModel: e.GPU_HOST_NULL_MODEL,
     maxImageBytes: e.MAX_IMAGE_BYTES,
     maxInputPixels: e.MAX_INPUT_PIXELS,
-    maxJsonBytes: e.MAX_JSON_BYTES,
+    maxRequestBytes: e.MAX_REQUEST_BYTES,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -1,6 +1,7 @@
 import type { ModelManifest } from '../contracts/model-manifest.ts';
 import type { Classifier } from './classifier.ts';
 
+/** How a model's requests are gathered (the manifest's `maxBatchSize` and `dynamicBatching`). */
 export interface BatchingPolicy {
   /** Most rows in one model run. */
   readonly maxBatchSize: number;
@@ -8,11 +9,18 @@ export interface BatchingPolicy {
   readonly maxQueueDelayMicroseconds: number;
   /** Model runs allowed at once (Triton's instance count); requests queue while all are busy. */
   readonly instances: number;
+  /**
+   * Send a batch as soon as an instance is free and no announced request is still arriving, instead
+   * of waiting out the queue delay (see the class comment). Off: Triton's behaviour.
+   */
+  readonly eager?: boolean;
 }
 
 /** What the batcher tells the metrics about each run. */
 export interface BatchObserver {
+  /** A batch of `rows` rows from `requests` requests is about to run. */
   onBatch?(rows: number, requests: number): void;
+  /** A request waited `waitSeconds` in the queue before its batch ran. */
   onQueued?(waitSeconds: number): void;
 }
 
@@ -25,16 +33,23 @@ interface Pending {
 }
 
 /**
- * Gathers concurrent requests for one model into one run, like Triton's dynamic batcher: a batch
- * goes when it is full, when its oldest request has waited the queue delay, or — while every
- * instance is busy — as soon as one frees up, taking everything that queued meanwhile. Each caller
- * gets exactly its own rows back. It is itself a Classifier, so callers cannot tell it is there.
+ * Gathers concurrent requests for one model into one run, like Triton's dynamic batcher: a batch goes
+ * when it is full, when its oldest request has waited the queue delay, or — while every instance is
+ * busy — as soon as one frees up, taking everything that queued meanwhile. With `eager`, a batch also
+ * goes at the end of the current turn of the event loop when an instance is free and no request
+ * announced to it (see `announce`) is still being read or decoded: a lone request is not held back,
+ * and under load the requests that arrive during a run form the next batch. Each caller gets exactly
+ * its own rows back. It is itself a Classifier, so callers cannot tell it is there.
  */
 export class DynamicBatcher implements Classifier {
   private readonly queue: Pending[] = [];
   private queuedRows = 0;
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private announced = 0;
+  private closing = false;
+  private onIdle: (() => void) | undefined;
   private readonly rowLength: number;
   private readonly classes: number;
 
@@ -63,6 +78,7 @@ export class DynamicBatcher implements Classifier {
         new Error(`batch of ${batchSize} exceeds max batch size ${this.policy.maxBatchSize}`),
       );
     }
+    if (this.closing) return Promise.reject(new Error('the batcher is closed'));
     if (input.length !== batchSize * this.rowLength) {
       return Promise.reject(
         new Error(`expected ${batchSize * this.rowLength} input values, got ${input.length}`),
@@ -75,21 +91,59 @@ export class DynamicBatcher implements Classifier {
     });
   }
 
+  /** A request is on its way: wait for it (up to the queue delay) until the returned function is called. */
+  announce(): () => void {
+    this.announced++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.announced--;
+      this.schedule();
+    };
+  }
+
+  /** Refuses new requests, runs every queued one at once, then closes the model under it. */
   async close(): Promise<void> {
+    this.closing = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
+    clearImmediate(this.immediate);
+    this.immediate = undefined;
+    if (this.queue.length > 0 || this.running > 0) {
+      await new Promise<void>((resolve) => {
+        this.onIdle = resolve;
+        this.schedule();
+      });
+    }
     await this.inner.close();
   }
 
   private schedule(): void {
+    if (this.queue.length === 0 && this.running === 0) {
+      this.onIdle?.();
+      return;
+    }
     if (this.queue.length === 0 || this.running >= this.policy.instances) return;
     const oldest = this.queue[0] as Pending;
     const waitedUs = (performance.now() - oldest.enqueuedAt) * 1000;
     const full = this.queuedRows >= this.policy.maxBatchSize;
-    if (full || waitedUs >= this.policy.maxQueueDelayMicroseconds) {
+    if (full || this.closing || waitedUs >= this.policy.maxQueueDelayMicroseconds) {
       clearTimeout(this.timer);
       this.timer = undefined;
       this.dispatch();
       return;
+    }
+    if (this.policy.eager && this.announced === 0) {
+      // Nothing else is on its way: send at the end of this turn, once everything already read is queued.
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        if (this.queue.length > 0 && this.running < this.policy.instances && this.announced === 0) {
+          clearTimeout(this.timer);
+          this.timer = undefined;
+          this.dispatch();
+        }
+      });
     }
     this.timer ??= setTimeout(
       () => {

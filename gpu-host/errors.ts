@@ -1,5 +1,6 @@
 /** Errors the inference host raises; server.ts maps each to an HTTP status at the edge. */
 
+/** No such model, or no ready version of it with that number. */
 export class ModelNotFoundError extends Error {
   override readonly name = 'ModelNotFoundError';
   constructor(
@@ -8,13 +9,13 @@ export class ModelNotFoundError extends Error {
   ) {
     super(
       version === undefined
-        ? `model "${model}" is not in the repository; GET /v2/models lists what is`
+        ? `model "${model}" is not loaded; POST /v2/repository/index lists the models`
         : `model "${model}" has no ready version "${version}"`,
     );
   }
 }
 
-/** The bytes are not an image we can decode: not an image at all, or corrupt or truncated. */
+/** The bytes are not an image we can decode: not an image at all, corrupt, truncated, or blank. */
 export class UnsupportedImageError extends Error {
   override readonly name = 'UnsupportedImageError';
 }
@@ -24,7 +25,19 @@ export class ImageTooLargeError extends Error {
   override readonly name = 'ImageTooLargeError';
 }
 
+/** The request body is larger than the host accepts. */
+export class RequestTooLargeError extends Error {
+  override readonly name = 'RequestTooLargeError';
+}
+
 /** The request is malformed: the message names the field that is wrong. */
 export class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
+}
+
+/** Prefixes an image error with the element it concerns, keeping its class (and so its status). */
+export function atElement(error: unknown, field: string): unknown {
+  if (error instanceof UnsupportedImageError) return new UnsupportedImageError(`${field}: ${error.message}`);
+  if (error instanceof ImageTooLargeError) return new ImageTooLargeError(`${field}: ${error.message}`);
+  return error;
 }

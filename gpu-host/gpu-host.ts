@@ -1,16 +1,22 @@
 import { type Logger, pino } from 'pino';
 import type { GpuHostConfig } from './config.ts';
 import { InferenceService } from './inference-service.ts';
+import { GpuHostMetrics } from './metrics.ts';
+import { ModelLoader } from './model-loader.ts';
 import { ModelRegistry } from './model-registry.ts';
-import { scanModelRepository } from './model-repository.ts';
-import { loadOnnxClassifier } from './onnx-classifier.ts';
 import { createInferenceServer, listen } from './server.ts';
 
 export interface RunningGpuHost {
   readonly port: number;
   readonly url: string;
   readonly registry: ModelRegistry;
-  /** Stops accepting, lets requests in flight finish, releases the sessions. */
+  readonly metrics: GpuHostMetrics;
+  /** Requests received and not yet answered. */
+  inFlight(): number;
+  /**
+   * Graceful shutdown: stops accepting connections, lets every request in flight finish (up to the
+   * configured SHUTDOWN_TIMEOUT_MS), then releases the model sessions.
+   */
   close(): Promise<void>;
 }
 
@@ -20,47 +26,43 @@ export async function startGpuHost(
   log: Logger = pino({ level: config.logLevel }),
 ): Promise<RunningGpuHost> {
   const registry = new ModelRegistry();
-  const found = await scanModelRepository(config.modelRepository, (folder, reason) =>
-    log.warn({ folder, reason }, 'skipping model folder'),
-  );
-  for (const { manifest, modelPath } of found) {
-    const classifier = await loadOnnxClassifier(manifest, modelPath, {
-      executionProviders: config.executionProviders,
-      intraOpThreads: config.intraOpThreads,
-      onProviderUnavailable: (provider, reason) =>
-        log.warn(
-          { model: manifest.name, version: manifest.version, provider, reason },
-          'execution provider unavailable; trying the next',
-        ),
-    });
-    registry.add(classifier);
-    log.info(
-      { model: manifest.name, version: manifest.version, provider: classifier.executionProvider },
-      'model loaded',
-    );
+  const metrics = new GpuHostMetrics();
+  const loader = new ModelLoader(config, registry, metrics, log);
+  if (config.nullModel) {
+    log.warn('GPU_HOST_NULL_MODEL is on: every answer is a canned uniform distribution, no model runs');
   }
+  await loader.loadAll();
   if (registry.size === 0) {
     throw new Error(
       `no loadable model in ${config.modelRepository}; expected <model>/<version>/{model.onnx,manifest.json}`,
     );
   }
-  const service = new InferenceService(registry, config);
-  const server = createInferenceServer(service, config, log);
-  const port = await listen(server, config.port, config.bind);
+  const service = new InferenceService(registry, config, metrics);
+  const http = createInferenceServer({ service, loader, metrics, config, log });
+  const port = await listen(http.server, config.port, config.bind);
   log.info(
-    { port, models: registry.list().map((c) => `${c.manifest.name}/${c.manifest.version}`) },
+    {
+      port,
+      models: registry.list().map((c) => `${c.manifest.name}/${c.manifest.version}`),
+      dynamicBatching: config.dynamicBatching,
+    },
     'gpu-host listening',
   );
+  let closing: Promise<void> | undefined;
   return {
     port,
     url: `http://${config.bind}:${port}`,
     registry,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await registry.closeAll();
+    metrics,
+    inFlight: http.inFlight,
+    close() {
+      closing ??= (async () => {
+        log.info({ inFlight: http.inFlight() }, 'gpu-host shutting down');
+        await http.shutdown(config.shutdownTimeoutMs);
+        await registry.closeAll();
+        log.info('gpu-host stopped');
+      })();
+      return closing;
     },
   };
 }

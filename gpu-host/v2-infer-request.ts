@@ -1,83 +1,112 @@
-import { z } from 'zod';
+import { decodeBytesElements, IMAGE_INPUT_NAME, v2InferRequestSchema } from '../contracts/inference-api.ts';
 import type { ModelManifest } from '../contracts/model-manifest.ts';
 import { InvalidRequestError } from './errors.ts';
+import { decodeFp32, sliceBinaryTensors, splitInferBody } from './v2-binary.ts';
 
-const tensorDataSchema: z.ZodType<unknown> = z.lazy(() => z.union([z.number(), z.array(tensorDataSchema)]));
+/** The model's input, as the request gave it: the tensor itself, or encoded images to preprocess. */
+export type ModelInput =
+  | { readonly kind: 'tensor'; readonly batchSize: number; readonly data: Float32Array }
+  | { readonly kind: 'images'; readonly batchSize: number; readonly images: readonly Uint8Array[] };
 
-const inferRequestSchema = z.object({
-  id: z.string().optional(),
-  parameters: z.record(z.string(), z.unknown()).optional(),
-  inputs: z
-    .array(
-      z.object({
-        name: z.string(),
-        shape: z.array(z.number().int().nonnegative()),
-        datatype: z.string(),
-        parameters: z.record(z.string(), z.unknown()).optional(),
-        data: tensorDataSchema,
-      }),
-    )
-    .min(1),
-  outputs: z
-    .array(z.object({ name: z.string(), parameters: z.record(z.string(), z.unknown()).optional() }))
-    .optional(),
-});
+/** An output the client asked for, and how it wants it. */
+export interface RequestedOutput {
+  readonly name: string;
+  /** Classification extension: return the top `classification` classes as strings instead of the tensor. */
+  readonly classification: number | undefined;
+  /** Binary tensor data extension: return the data after the JSON instead of in it. */
+  readonly binary: boolean;
+}
 
-/** A validated Open Inference Protocol infer request for one of our single-input models. */
+/** A validated Open Inference Protocol infer request for one of our models. */
 export interface ParsedInferRequest {
   readonly id: string | undefined;
-  readonly batchSize: number;
-  /** `batchSize` rows of the model's input, back to back. */
-  readonly input: Float32Array;
-  /** Output names the client asked for; empty means all. */
-  readonly requestedOutputs: readonly string[];
+  readonly input: ModelInput;
+  /** Never empty: a request that names no outputs gets every output. */
+  readonly outputs: readonly RequestedOutput[];
 }
 
 /**
- * Validates a JSON infer request against the model's manifest: input name, datatype, shape (batch axis
- * first, at most maxBatchSize) and element count. Every error names the field at fault.
+ * Parses an infer request body (JSON, or JSON plus binary tensor data when `headerLength`, the
+ * `Inference-Header-Content-Length` header, is given) and validates it against the model's manifest.
+ * The model takes exactly one input: its FP32 tensor `[batch, ...dims]`, or `"image"`, BYTES `[batch]`.
+ * Every error names the field at fault.
  */
-export function parseInferRequest(body: unknown, manifest: ModelManifest): ParsedInferRequest {
-  const parsed = inferRequestSchema.safeParse(body);
+export function parseInferRequest(
+  body: Uint8Array,
+  headerLength: string | undefined,
+  manifest: ModelManifest,
+): ParsedInferRequest {
+  const { json, binary } = splitInferBody(body, headerLength);
+  const parsed = v2InferRequestSchema.safeParse(parseJson(json));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidRequestError(
-      `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid infer request'}`,
+      `${formatPath(issue?.path ?? []) || 'body'}: ${issue?.message ?? 'not an inference request'}`,
     );
   }
   const request = parsed.data;
+  const slices = sliceBinaryTensors(request.inputs, binary);
   if (request.inputs.length !== 1) {
     throw new InvalidRequestError(
-      `inputs: model "${manifest.name}" takes exactly 1 input ("${manifest.input.name}"), got ${request.inputs.length}`,
+      `inputs: model "${manifest.name}" takes exactly one input, "${manifest.input.name}" or "${IMAGE_INPUT_NAME}", got ${request.inputs.length}`,
     );
   }
   const tensor = request.inputs[0] as (typeof request.inputs)[number];
-  if (tensor.name !== manifest.input.name) {
-    throw new InvalidRequestError(`inputs[0].name: expected "${manifest.input.name}", got "${tensor.name}"`);
+  const binaryData = slices[0];
+  if (binaryData !== undefined && tensor.data !== undefined) {
+    throw new InvalidRequestError('inputs[0]: give data or parameters.binary_data_size, not both');
   }
-  if (tensor.datatype !== manifest.input.datatype) {
+  if (binaryData === undefined && tensor.data === undefined) {
     throw new InvalidRequestError(
-      `inputs[0].datatype: expected ${manifest.input.datatype}, got ${tensor.datatype}`,
+      'inputs[0].data: missing; give the tensor as data, or as binary data after the JSON with parameters.binary_data_size',
     );
   }
-  const batchSize = checkShape(tensor.shape, manifest);
-  const values = flatten(tensor.data);
-  const expected = tensor.shape.reduce((a, b) => a * b, 1);
-  if (values.length !== expected) {
-    throw new InvalidRequestError(
-      `inputs[0].data: shape ${JSON.stringify(tensor.shape)} needs ${expected} elements, got ${values.length}`,
-    );
-  }
-  for (const name of request.outputs?.map((o) => o.name) ?? []) {
-    if (name !== manifest.output.name) {
-      throw new InvalidRequestError(`outputs: model "${manifest.name}" has no output "${name}"`);
+
+  let input: ModelInput;
+  if (tensor.name === manifest.input.name) {
+    if (tensor.datatype !== manifest.input.datatype) {
+      throw new InvalidRequestError(
+        `inputs[0].datatype: expected ${manifest.input.datatype}, got ${tensor.datatype}`,
+      );
     }
+    const batchSize = checkShape(tensor.shape, manifest);
+    const count = tensor.shape.reduce((a, b) => a * b, 1);
+    input = {
+      kind: 'tensor',
+      batchSize,
+      data:
+        binaryData === undefined
+          ? flattenNumbers(tensor.data, count, tensor.shape)
+          : fp32(binaryData, tensor.shape),
+    };
+  } else if (tensor.name === IMAGE_INPUT_NAME) {
+    if (tensor.datatype !== 'BYTES') {
+      throw new InvalidRequestError(
+        `inputs[0].datatype: "${IMAGE_INPUT_NAME}" is BYTES, got ${tensor.datatype}`,
+      );
+    }
+    const batchSize = checkImageShape(tensor.shape, manifest);
+    const images = binaryData === undefined ? flattenStrings(tensor.data) : bytesElements(binaryData);
+    if (images.length !== batchSize) {
+      throw new InvalidRequestError(
+        `inputs[0].data: shape ${JSON.stringify(tensor.shape)} needs ${batchSize} elements, got ${images.length}`,
+      );
+    }
+    input = { kind: 'images', batchSize, images };
+  } else {
+    throw new InvalidRequestError(
+      `inputs[0].name: model "${manifest.name}" has inputs "${manifest.input.name}" (${manifest.input.datatype} [-1, ${manifest.input.dims.join(', ')}]) and "${IMAGE_INPUT_NAME}" (BYTES [-1]), got "${tensor.name}"`,
+    );
   }
+
+  const binaryOutput = booleanParameter(
+    request.parameters?.binary_data_output,
+    'parameters.binary_data_output',
+  );
   return {
     id: request.id,
-    batchSize,
-    input: Float32Array.from(values),
-    requestedOutputs: request.outputs?.map((o) => o.name) ?? [],
+    input,
+    outputs: parseOutputs(request.outputs, manifest, binaryOutput ?? false),
   };
 }
 
@@ -90,7 +119,19 @@ export function checkShape(shape: readonly number[], manifest: ModelManifest): n
       `inputs[0].shape: expected [batch, ${dims.join(', ')}], got ${JSON.stringify(shape)}`,
     );
   }
-  const batchSize = shape[0] as number;
+  return checkBatch(shape[0] as number, manifest);
+}
+
+function checkImageShape(shape: readonly number[], manifest: ModelManifest): number {
+  if (shape.length !== 1) {
+    throw new InvalidRequestError(
+      `inputs[0].shape: "${IMAGE_INPUT_NAME}" is [batch], one encoded image per row, got ${JSON.stringify(shape)}`,
+    );
+  }
+  return checkBatch(shape[0] as number, manifest);
+}
+
+function checkBatch(batchSize: number, manifest: ModelManifest): number {
   if (batchSize < 1 || batchSize > manifest.maxBatchSize) {
     throw new InvalidRequestError(
       `inputs[0].shape: batch size must be 1..${manifest.maxBatchSize} for "${manifest.name}", got ${batchSize}`,
@@ -99,19 +140,117 @@ export function checkShape(shape: readonly number[], manifest: ModelManifest): n
   return batchSize;
 }
 
-function flatten(data: unknown): number[] {
-  const out: number[] = [];
+function parseOutputs(
+  outputs: readonly { name: string; parameters?: Record<string, unknown> | undefined }[] | undefined,
+  manifest: ModelManifest,
+  binaryByDefault: boolean,
+): RequestedOutput[] {
+  if (outputs === undefined || outputs.length === 0) {
+    return [{ name: manifest.output.name, classification: undefined, binary: binaryByDefault }];
+  }
+  const seen = new Set<string>();
+  return outputs.map((output, i) => {
+    if (output.name !== manifest.output.name) {
+      throw new InvalidRequestError(
+        `outputs[${i}].name: model "${manifest.name}" has no output "${output.name}"; it has "${manifest.output.name}"`,
+      );
+    }
+    if (seen.has(output.name)) {
+      throw new InvalidRequestError(`outputs[${i}].name: "${output.name}" is requested twice`);
+    }
+    seen.add(output.name);
+    const classes = manifest.labels.length;
+    const k = output.parameters?.classification;
+    if (k !== undefined && (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > classes)) {
+      throw new InvalidRequestError(
+        `outputs[${i}].parameters.classification: must be an integer from 1 to ${classes}, got ${JSON.stringify(k)}`,
+      );
+    }
+    const binary = booleanParameter(output.parameters?.binary_data, `outputs[${i}].parameters.binary_data`);
+    return { name: output.name, classification: k, binary: binary ?? binaryByDefault };
+  });
+}
+
+function booleanParameter(value: unknown, field: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new InvalidRequestError(`${field}: must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function fp32(bytes: Uint8Array, shape: readonly number[]): Float32Array {
+  const expected = shape.reduce((a, b) => a * b, 1) * 4;
+  if (bytes.length !== expected) {
+    throw new InvalidRequestError(
+      `inputs[0].parameters.binary_data_size: shape ${JSON.stringify(shape)} of FP32 is ${expected} bytes, got ${bytes.length}`,
+    );
+  }
+  return decodeFp32(bytes);
+}
+
+function bytesElements(bytes: Uint8Array): Uint8Array[] {
+  try {
+    return decodeBytesElements(bytes);
+  } catch (error) {
+    throw new InvalidRequestError(`inputs[0] binary data: ${(error as Error).message}`);
+  }
+}
+
+/** Flat or nested JSON numbers into a Float32Array of exactly `count` elements. */
+function flattenNumbers(data: unknown, count: number, shape: readonly number[]): Float32Array {
+  const out = new Float32Array(count);
+  let n = 0;
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) {
       for (const v of value) visit(v);
-    } else if (typeof value === 'number' && Number.isFinite(value)) {
-      out.push(value);
+      return;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new InvalidRequestError(
+        `inputs[0].data: every element must be a finite number, got ${JSON.stringify(value) ?? String(value)}`,
+      );
+    }
+    if (n < count) out[n] = value;
+    n++;
+  };
+  visit(data);
+  if (n !== count) {
+    throw new InvalidRequestError(
+      `inputs[0].data: shape ${JSON.stringify(shape)} needs ${count} elements, got ${n}`,
+    );
+  }
+  return out;
+}
+
+const utf8 = new TextEncoder();
+
+/** JSON BYTES elements are strings; each stands for its UTF-8 bytes. */
+function flattenStrings(data: unknown): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+    } else if (typeof value === 'string') {
+      out.push(utf8.encode(value));
     } else {
       throw new InvalidRequestError(
-        `inputs[0].data: every element must be a finite number, got ${String(value)}`,
+        `inputs[0].data: BYTES elements must be strings, got ${JSON.stringify(value) ?? String(value)}`,
       );
     }
   };
   visit(data);
   return out;
+}
+
+function parseJson(json: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'));
+  } catch {
+    throw new InvalidRequestError('body: the JSON object is not valid JSON');
+  }
+}
+
+/** `['inputs', 0, 'shape']` → `inputs[0].shape`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
+    .join('');
 }

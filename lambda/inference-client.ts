@@ -1,5 +1,14 @@
 import { request } from 'undici';
-import { type ImageClassification, imageClassificationSchema } from '../contracts/inference-api.ts';
+import {
+  encodeBytesElements,
+  IMAGE_INPUT_NAME,
+  type ImageClassification,
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  imageClassificationSchema,
+  parseClassification,
+  type V2InferRequest,
+  v2InferResponseSchema,
+} from '../contracts/inference-api.ts';
 import type { PredictionErrorCode } from '../contracts/prediction.ts';
 import {
   isTransientNetworkError,
@@ -25,6 +34,9 @@ export interface InferenceClientOptions {
   readonly baseDelayMs?: number;
 }
 
+/** The output every model in the repository exposes (training/train.py names it so). */
+export const PROBABILITIES_OUTPUT = 'probabilities';
+
 /** Refusals the host answers with a status, mapped to what the user is told. */
 const PERMANENT_STATUS_CODES: ReadonlyMap<number, PredictionErrorCode> = new Map([
   [404, 'unknown_model'],
@@ -33,12 +45,62 @@ const PERMANENT_STATUS_CODES: ReadonlyMap<number, PredictionErrorCode> = new Map
   [422, 'unsupported_image'],
 ]);
 
-/** The inference host's image route over undici, with a per-try timeout and bounded retries. */
+/**
+ * The Open Inference Protocol request for one upload: the image as a BYTES `image` input in binary
+ * (binary tensor data extension), and the top `topK` classes of `probabilities` as `value:index:label`
+ * strings (classification extension).
+ */
+export function imageInferRequest(image: Uint8Array, topK: number): { body: Buffer; headerLength: number } {
+  const tensor = encodeBytesElements([image]);
+  const header: V2InferRequest = {
+    inputs: [
+      {
+        name: IMAGE_INPUT_NAME,
+        shape: [1],
+        datatype: 'BYTES',
+        parameters: { binary_data_size: tensor.length },
+      },
+    ],
+    outputs: [{ name: PROBABILITIES_OUTPUT, parameters: { classification: topK } }],
+  };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  return { body: Buffer.concat([json, tensor]), headerLength: json.length };
+}
+
+/** Reads the verdict out of an infer response; undefined when it is not the shape asked for. */
+export function classificationFromResponse(body: unknown): ImageClassification | undefined {
+  const parsed = v2InferResponseSchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  const output = parsed.data.outputs.find((o) => o.name === PROBABILITIES_OUTPUT);
+  if (output?.datatype !== 'BYTES' || !Array.isArray(output.data)) return undefined;
+  try {
+    const topK = output.data.map((entry) => {
+      const { value, index, label } = parseClassification(String(entry));
+      return { label: label ?? String(index), confidence: Math.min(1, Math.max(0, value)) };
+    });
+    const best = topK[0];
+    const verdict = imageClassificationSchema.safeParse({
+      model: parsed.data.model_name,
+      modelVersion: parsed.data.model_version,
+      label: best?.label,
+      confidence: best?.confidence,
+      topK,
+    });
+    return verdict.success ? verdict.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The inference host over the Open Inference Protocol (`POST /v2/models/{model}/infer`, undici), with a
+ * per-try timeout and bounded retries on transient failures only.
+ */
 export function createInferenceClient(options: InferenceClientOptions): InferenceClient {
   return {
     classify(model, image, topK) {
-      const url = new URL(`/v2/models/${encodeURIComponent(model)}/classify`, options.baseUrl);
-      url.searchParams.set('top_k', String(topK));
+      const url = new URL(`/v2/models/${encodeURIComponent(model)}/infer`, options.baseUrl);
+      const { body, headerLength } = imageInferRequest(image, topK);
       return withRetries(
         { attempts: options.attempts, baseDelayMs: options.baseDelayMs ?? 200 },
         async () => {
@@ -46,8 +108,11 @@ export function createInferenceClient(options: InferenceClientOptions): Inferenc
           try {
             response = await request(url, {
               method: 'POST',
-              body: image,
-              headers: { 'content-type': 'application/octet-stream' },
+              body,
+              headers: {
+                'content-type': 'application/octet-stream',
+                [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength),
+              },
               signal: AbortSignal.timeout(options.timeoutMs),
             });
           } catch (error) {
@@ -61,15 +126,15 @@ export function createInferenceClient(options: InferenceClientOptions): Inferenc
           const text = await response.body.text();
           const status = response.statusCode;
           if (status === 200) {
-            const parsed = imageClassificationSchema.safeParse(JSON.parse(text));
-            if (!parsed.success) {
+            const classification = classificationFromResponse(parseJson(text));
+            if (!classification) {
               return {
                 ok: false,
                 code: 'inference_failed',
                 message: 'the inference host answered in an unexpected shape',
               };
             }
-            return { ok: true, classification: parsed.data };
+            return { ok: true, classification };
           }
           const message = errorMessage(text) ?? `inference host answered ${status}`;
           if (isTransientStatus(status))
@@ -81,11 +146,16 @@ export function createInferenceClient(options: InferenceClientOptions): Inferenc
   };
 }
 
-function errorMessage(body: string): string | undefined {
+function parseJson(text: string): unknown {
   try {
-    const parsed = JSON.parse(body) as { error?: unknown };
-    return typeof parsed.error === 'string' ? parsed.error : undefined;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
+}
+
+/** The host's error message; the element prefix (`image[0]: `) names our own request's field, not the user's. */
+function errorMessage(body: string): string | undefined {
+  const parsed = parseJson(body) as { error?: unknown } | undefined;
+  return typeof parsed?.error === 'string' ? parsed.error.replace(/^image\[0\]: /, '') : undefined;
 }

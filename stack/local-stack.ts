@@ -82,11 +82,16 @@ export async function startLocalStack(
     port: options.gpuHostPort,
     bind: '127.0.0.1',
     modelRepository: options.modelRepository,
+    modelControlMode: 'none',
     executionProviders: ['cpu'],
     intraOpThreads: 1,
+    dynamicBatching: true,
+    eagerBatching: true,
+    nullModel: false,
     maxImageBytes: 20 * 1024 * 1024,
     maxInputPixels: 24_000_000,
-    maxJsonBytes: 64 * 1024 * 1024,
+    maxRequestBytes: 64 * 1024 * 1024,
+    shutdownTimeoutMs: 10_000,
     logLevel: options.logLevel,
   };
   const gpuHost = await startGpuHost(gpuHostConfig, log.child({ service: 'gpu-host' }));

@@ -104,4 +104,56 @@ describe('DynamicBatcher over the real digits model', () => {
     const results = await Promise.allSettled([failing.run(sample(0), 1), failing.run(sample(1), 1)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
+
+  it('with eager dispatch, sends a lone request at once instead of waiting out the queue delay', async () => {
+    const sizes: number[] = [];
+    const batcher = new DynamicBatcher(
+      model,
+      { maxBatchSize: 64, maxQueueDelayMicroseconds: 5_000_000, instances: 1, eager: true },
+      { onBatch: (rows) => sizes.push(rows) },
+    );
+    const started = performance.now();
+    await batcher.run(sample(1), 1);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(sizes).toEqual([1]);
+  });
+
+  it('with eager dispatch, waits for a request announced as on its way', async () => {
+    const sizes: number[] = [];
+    const batcher = new DynamicBatcher(
+      model,
+      { maxBatchSize: 64, maxQueueDelayMicroseconds: 5_000_000, instances: 1, eager: true },
+      { onBatch: (rows) => sizes.push(rows) },
+    );
+    const arriving = batcher.announce();
+    const first = batcher.run(sample(1), 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sizes).toEqual([]);
+    const second = batcher.run(sample(2), 1);
+    arriving();
+    await Promise.all([first, second]);
+    expect(sizes).toEqual([2]);
+  });
+
+  it('on close, runs what is queued at once, then closes the model and refuses new requests', async () => {
+    let closed = false;
+    const inner: Classifier = {
+      manifest,
+      executionProvider: 'cpu',
+      run: (input, rows) => model.run(input, rows),
+      close: async () => {
+        closed = true;
+      },
+    };
+    const batcher = new DynamicBatcher(inner, {
+      maxBatchSize: 8,
+      maxQueueDelayMicroseconds: 10_000_000,
+      instances: 1,
+    });
+    const queued = [batcher.run(sample(3), 1), batcher.run(sample(4), 1)];
+    await batcher.close();
+    expect((await Promise.all(queued)).map((o) => o.length)).toEqual([10, 10]);
+    expect(closed).toBe(true);
+    await expect(batcher.run(sample(5), 1)).rejects.toThrow(/closed/);
+  });
 });

@@ -1,0 +1,19 @@
+import { randomUUID } from 'node:crypto';
+
+/** The header a caller (or a load balancer) may set to correlate its request with the host's logs. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** What an incoming request id may look like: short, printable, no spaces (it goes into logs and headers). */
+const ACCEPTABLE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+/**
+ * The id a request is logged and answered under: the caller's `x-request-id` when it is a sane token
+ * (1–128 of letters, digits and `_.:@/+=-`), otherwise a fresh UUID.
+ */
+export function resolveRequestId(
+  header: string | readonly string[] | undefined,
+  generate: () => string = randomUUID,
+): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return typeof value === 'string' && ACCEPTABLE_REQUEST_ID.test(value) ? value : generate();
+}
