@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { accuracyMetricsSchema } from '../contracts/metrics.ts';
+import type { ManifestLabels } from './class-order.ts';
+import { finalizeMetrics } from './finalize.ts';
+import { expectSameMetrics } from './testing/expect-same-metrics.ts';
+import { label, line, prediction } from './testing/records.ts';
+import { referenceMetrics } from './testing/reference-metrics.ts';
+import { simulateJobs } from './testing/simulate-jobs.ts';
+import { syntheticLines } from './testing/synthetic-records.ts';
+
+const MANIFESTS: ManifestLabels = { digits: { '1': ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] } };
+
+function viaJobs(lines: readonly string[], layout: { mappers: number; reducers: number; seed: number }) {
+  const {
+    runId: _r,
+    generatedAt: _g,
+    ...metrics
+  } = finalizeMetrics(simulateJobs(lines, layout), {
+    runId: 'test',
+    generatedAt: new Date(0),
+    manifests: MANIFESTS,
+  });
+  return metrics;
+}
+
+describe('the jobs, end to end through the pure core', () => {
+  it.each([
+    { seed: 1, mappers: 1, reducers: 1 },
+    { seed: 2, mappers: 2, reducers: 3 },
+    { seed: 3, mappers: 4, reducers: 7 },
+    { seed: 4, mappers: 3, reducers: 2 },
+  ])(
+    'agree with the in-memory reference on random data (seed $seed, $mappers mappers, $reducers reducers)',
+    (layout) => {
+      const lines = syntheticLines({
+        uploads: 1500,
+        seed: layout.seed,
+        days: 5,
+        irregular: 0.04,
+        malformedEvery: 60,
+      });
+      const expected = referenceMetrics(lines, MANIFESTS);
+      const actual = viaJobs(lines, layout);
+      expectSameMetrics(actual, expected);
+      expect(actual.coverage.duplicateLabels).toBeGreaterThan(0);
+      expect(actual.coverage.malformedLines).toBeGreaterThan(0);
+    },
+  );
+
+  it('do not depend on the layout: same numbers for any split and partitioning', () => {
+    const lines = syntheticLines({ uploads: 800, seed: 9 });
+    const one = viaJobs(lines, { seed: 1, mappers: 1, reducers: 1 });
+    expectSameMetrics(viaJobs(lines, { seed: 2, mappers: 5, reducers: 4 }), one);
+  });
+
+  it('score a small hand-worked case', () => {
+    const lines = [
+      line(prediction(1, { label: '7', confidence: 0.9 })),
+      line(label(1, 1, { label: '7' })),
+      line(prediction(2, { label: '1', confidence: 0.6 })),
+      line(
+        label(2, 2, {
+          label: '7',
+          device: { model: 'digits', modelVersion: '1', label: '7', confidence: 0.8 },
+        }),
+      ),
+      line(label(3, 2, { label: '1', labeledAt: '2026-03-01T09:00:00.000Z' })), // earlier: replaced
+      line(prediction(3, { label: '4', predictedAt: '2026-03-02T08:00:00.000Z' })), // never labelled
+      line(label(4, 4, { label: '4' })), // no prediction
+      line(label(4, 4, { label: '4' })), // synced twice
+      '{"broken',
+    ];
+    const m = viaJobs(lines, { seed: 1, mappers: 2, reducers: 2 });
+    expect(m.coverage).toEqual({
+      predictionRecords: 3,
+      labelRecords: 5,
+      predictionsWithoutLabel: 1,
+      labelsWithoutPrediction: 1,
+      duplicatePredictions: 0,
+      duplicateLabels: 1,
+      supersededLabels: 1,
+      malformedLines: 1,
+      malformedByReason: { invalid_json: 1 },
+    });
+    const [digits] = m.models;
+    expect(digits).toMatchObject({ model: 'digits', version: '1', n: 2, correct: 1, accuracy: 0.5 });
+    expect(digits?.confusion.labels).toEqual(MANIFESTS.digits?.['1']);
+    expect(digits?.confusion.matrix[7]?.[7]).toBe(1);
+    expect(digits?.confusion.matrix[7]?.[1]).toBe(1);
+    expect(digits?.device).toEqual({ n: 1, agreement: 0, accuracy: 1, serverAccuracy: 0 });
+    // bins 13 (0.9, right) and 9 (0.6, wrong): (|1 - 0.9| + |0 - 0.6|) / 2
+    expect(digits?.ece).toBeCloseTo(0.35, 12);
+    expect(digits?.days.map((d) => [d.day, d.n, d.coverage.predictionsWithoutLabel])).toEqual([
+      ['2026-03-01', 2, 0],
+      ['2026-03-02', 0, 1],
+    ]);
+    expect(
+      accuracyMetricsSchema.safeParse({ ...m, runId: 'x', generatedAt: new Date(0).toISOString() }).success,
+    ).toBe(true);
+  });
+});
