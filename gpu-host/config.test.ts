@@ -10,6 +10,7 @@ describe('readGpuHostConfig', () => {
       modelControlMode: 'none',
       executionProviders: ['cpu'],
       intraOpThreads: 1,
+      modelInstances: 1,
       dynamicBatching: true,
       eagerBatching: true,
       nullModel: false,

@@ -20,6 +20,7 @@ const envSchema = z.object({
     .transform((value) => value.split(',').map((p) => p.trim().toLowerCase()))
     .pipe(z.array(executionProviderSchema).min(1)),
   INTRA_OP_THREADS: z.coerce.number().int().min(0).default(1),
+  MODEL_INSTANCES: z.coerce.number().int().min(1).max(64).default(1),
   DYNAMIC_BATCHING: onOff('on'),
   EAGER_BATCHING: onOff('on'),
   GPU_HOST_NULL_MODEL: onOff('off'),
@@ -50,6 +51,8 @@ export interface GpuHostConfig {
   readonly executionProviders: readonly ExecutionProviderName[];
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   readonly intraOpThreads: number;
+  /** Model runs allowed at once per model version (Triton's instance count), batching on or off. */
+  readonly modelInstances: number;
   /** Gather concurrent requests for a model into one run (each manifest's `dynamicBatching`). */
   readonly dynamicBatching: boolean;
   /**
@@ -85,6 +88,7 @@ export function readGpuHostConfig(env: NodeJS.ProcessEnv = process.env): GpuHost
     modelControlMode: e.MODEL_CONTROL_MODE,
     executionProviders: Object.freeze(e.EXECUTION_PROVIDERS),
     intraOpThreads: e.INTRA_OP_THREADS,
+    modelInstances: e.MODEL_INSTANCES,
     dynamicBatching: e.DYNAMIC_BATCHING,
     eagerBatching: e.EAGER_BATCHING,
     nullModel: e.GPU_HOST_NULL_MODEL,

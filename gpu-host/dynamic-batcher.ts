@@ -14,6 +14,11 @@ export interface BatchingPolicy {
    * of waiting out the queue delay (see the class comment). Off: Triton's behaviour.
    */
   readonly eager?: boolean;
+  /**
+   * Gather several requests into one run (dynamic batching). Off, each request runs on its own, in
+   * arrival order, on the next free instance: Triton's default scheduler.
+   */
+  readonly gather?: boolean;
 }
 
 /** What the batcher tells the metrics about each run. */
@@ -128,7 +133,8 @@ export class DynamicBatcher implements Classifier {
     const oldest = this.queue[0] as Pending;
     const waitedUs = (performance.now() - oldest.enqueuedAt) * 1000;
     const full = this.queuedRows >= this.policy.maxBatchSize;
-    if (full || this.closing || waitedUs >= this.policy.maxQueueDelayMicroseconds) {
+    const gather = this.policy.gather ?? true;
+    if (!gather || full || this.closing || waitedUs >= this.policy.maxQueueDelayMicroseconds) {
       clearTimeout(this.timer);
       this.timer = undefined;
       this.dispatch();
@@ -157,10 +163,12 @@ export class DynamicBatcher implements Classifier {
   private dispatch(): void {
     const batch: Pending[] = [];
     let rows = 0;
+    const gather = this.policy.gather ?? true;
     while (this.queue.length > 0 && rows + (this.queue[0] as Pending).rows <= this.policy.maxBatchSize) {
       const next = this.queue.shift() as Pending;
       batch.push(next);
       rows += next.rows;
+      if (!gather) break;
     }
     this.queuedRows -= rows;
     const now = performance.now();

@@ -20,6 +20,7 @@ export type ModelLoaderConfig = Pick<
   | 'modelRepository'
   | 'executionProviders'
   | 'intraOpThreads'
+  | 'modelInstances'
   | 'dynamicBatching'
   | 'eagerBatching'
   | 'nullModel'
@@ -129,14 +130,16 @@ export class ModelLoader {
             ),
         });
     const metered = new MeteredClassifier(model, this.metrics.runObserver(name, version));
-    if (!this.config.dynamicBatching) return metered;
+    // Batching off is Triton's default scheduler: each request runs alone, in arrival order, on the
+    // next free instance — the same instances as with batching on, so the two differ only in gathering.
     return new DynamicBatcher(
       metered,
       {
         maxBatchSize: manifest.maxBatchSize,
         maxQueueDelayMicroseconds: manifest.dynamicBatching.maxQueueDelayMicroseconds,
-        instances: 1,
+        instances: this.config.modelInstances,
         eager: this.config.eagerBatching,
+        gather: this.config.dynamicBatching,
       },
       this.metrics.batchObserver(name, version),
     );

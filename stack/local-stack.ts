@@ -85,6 +85,7 @@ export async function startLocalStack(
     modelControlMode: 'none',
     executionProviders: ['cpu'],
     intraOpThreads: 1,
+    modelInstances: 1,
     dynamicBatching: true,
     eagerBatching: true,
     nullModel: false,
