@@ -1,12 +1,7 @@
-import { request } from 'undici';
 import { RESULT_SIGNATURE_HEADER, signResult } from '../contracts/result-signature.ts';
 import type { UploadResult } from '../contracts/results.ts';
-import {
-  isTransientNetworkError,
-  isTransientStatus,
-  TransientError,
-  withRetries,
-} from '../platform/retry.ts';
+import { postOnce } from '../platform/post-once.ts';
+import { isTransientStatus, TransientError, withRetries } from '../platform/retry.ts';
 
 /** The gateway refused the result for good (a signature or schema problem): retrying will not help. */
 export class ResultRejectedError extends Error {
@@ -37,29 +32,19 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       await withRetries(
         { attempts: options.attempts ?? 3, baseDelayMs: options.baseDelayMs ?? 200 },
         async () => {
-          let response: Awaited<ReturnType<typeof request>>;
-          try {
-            response = await request(url, {
-              method: 'POST',
-              body,
-              headers: {
-                'content-type': 'application/json',
-                [RESULT_SIGNATURE_HEADER]: await signResult(body, options.secret, now()),
-              },
-              signal: AbortSignal.timeout(options.timeoutMs),
-            });
-          } catch (error) {
-            if (isTransientNetworkError(error)) {
-              throw new TransientError(`gateway unreachable at ${url.origin}: ${(error as Error).message}`);
-            }
-            throw error;
+          const { status, text } = await postOnce('gateway', url, {
+            body,
+            headers: {
+              'content-type': 'application/json',
+              [RESULT_SIGNATURE_HEADER]: await signResult(body, options.secret, now()),
+            },
+            timeoutMs: options.timeoutMs,
+          });
+          if (status >= 200 && status < 300) return;
+          if (isTransientStatus(status)) {
+            throw new TransientError(`gateway answered ${status}: ${text}`);
           }
-          const text = await response.body.text();
-          if (response.statusCode >= 200 && response.statusCode < 300) return;
-          if (isTransientStatus(response.statusCode)) {
-            throw new TransientError(`gateway answered ${response.statusCode}: ${text}`);
-          }
-          throw new ResultRejectedError(`gateway refused the result with ${response.statusCode}: ${text}`);
+          throw new ResultRejectedError(`gateway refused the result with ${status}: ${text}`);
         },
       );
     },

@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import {
   encodeBytesElements,
   IMAGE_INPUT_NAME,
@@ -10,12 +9,8 @@ import {
   v2InferResponseSchema,
 } from '../contracts/inference-api.ts';
 import type { PredictionErrorCode } from '../contracts/prediction.ts';
-import {
-  isTransientNetworkError,
-  isTransientStatus,
-  TransientError,
-  withRetries,
-} from '../platform/retry.ts';
+import { postOnce } from '../platform/post-once.ts';
+import { isTransientStatus, TransientError, withRetries } from '../platform/retry.ts';
 
 /** A verdict, or the reason the host gave for refusing the image (a permanent outcome). */
 export type InferenceOutcome =
@@ -104,27 +99,14 @@ export function createInferenceClient(options: InferenceClientOptions): Inferenc
       return withRetries(
         { attempts: options.attempts, baseDelayMs: options.baseDelayMs ?? 200 },
         async () => {
-          let response: Awaited<ReturnType<typeof request>>;
-          try {
-            response = await request(url, {
-              method: 'POST',
-              body,
-              headers: {
-                'content-type': 'application/octet-stream',
-                [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength),
-              },
-              signal: AbortSignal.timeout(options.timeoutMs),
-            });
-          } catch (error) {
-            if (isTransientNetworkError(error)) {
-              throw new TransientError(
-                `inference host unreachable at ${url.origin}: ${(error as Error).message}`,
-              );
-            }
-            throw error;
-          }
-          const text = await response.body.text();
-          const status = response.statusCode;
+          const { status, text } = await postOnce('inference host', url, {
+            body,
+            headers: {
+              'content-type': 'application/octet-stream',
+              [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength),
+            },
+            timeoutMs: options.timeoutMs,
+          });
           if (status === 200) {
             const classification = classificationFromResponse(parseJson(text));
             if (!classification) {
