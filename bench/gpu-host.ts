@@ -221,6 +221,15 @@ async function main(): Promise<void> {
     rawOne = Math.max(rawOne, await rawOnnx(1, 1));
   }
   const lowerCeiling = Math.min(null64.requestsPerSecond, rawFormed);
+  /** The load generator's own CPU in a cell: share of one core, and microseconds per answered request. */
+  const clientCpu = (x: Cell) => ({
+    percent: (x.clientCpuSeconds / x.seconds) * 100,
+    usPerRequest: (x.clientCpuSeconds * 1e6) / Math.max(1, x.requests + x.errors),
+  });
+  const clientLine = (x: Cell, label: string) => {
+    const { percent, usPerRequest } = clientCpu(x);
+    return `${label} ${percent.toFixed(0)} % of a core (${usPerRequest.toFixed(0)} µs per request)`;
+  };
   const batchingGain = on64.requestsPerSecond / off64.requestsPerSecond;
   const delayGain = delay64.requestsPerSecond / off64.requestsPerSecond;
   const freeModelGain = null64.requestsPerSecond / off64.requestsPerSecond;
@@ -250,6 +259,9 @@ async function main(): Promise<void> {
     `  batching on / off: ${batchingGain.toFixed(2)}× (target ≥ 2×) ${batchingGain >= 2 ? 'met' : 'NOT met'}; with Triton's fixed queue delay: ${delayGain.toFixed(2)}×`,
     `    (the bound for any batching, no model at all / off: ${freeModelGain.toFixed(2)}×)`,
     `  batching on / lower ceiling (${Math.round(lowerCeiling)}): ${(ofCeiling * 100).toFixed(0)} % (target ≥ 50 %) ${ofCeiling >= 0.5 ? 'met' : 'NOT met'}`,
+    '',
+    'Load generator (this process, on the same cores; CPU in the measured window, tensor route, c=64)',
+    `  ${clientLine(off64, 'off:')}; ${clientLine(on64, 'on:')}; ${clientLine(null64, 'no model:')}`,
   ];
   console.log(lines.join('\n'));
   const round = (v: number | undefined, d = 2) =>
@@ -268,6 +280,8 @@ async function main(): Promise<void> {
         p99Ms: round(x.p99Ms, 3),
         meanBatch: round(x.meanBatch, 1),
         errors: x.errors,
+        clientCpuPercent: round(clientCpu(x).percent, 1),
+        clientCpuUsPerRequest: round(clientCpu(x).usPerRequest, 1),
       })),
       ceilings: {
         httpWithoutInferenceC64: Math.round(null64.requestsPerSecond),

@@ -1,6 +1,7 @@
-import uWS, { type TemplatedApp, type us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import uWS from '@trufflesuite/uws-js-unofficial';
 import { type Logger, pino } from 'pino';
 import { createS3Client } from '../platform/s3-client.ts';
+import { assertNativeUws, listenExclusive } from '../platform/uws.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { registerLabelRoutes } from './label-routes.ts';
@@ -19,15 +20,6 @@ export interface RunningGateway {
   readonly results: ResultStore;
   /** Stops listening, closes every WebSocket (code 1001), resolves when done. */
   close(): Promise<void>;
-}
-
-/** uWS silently falls back to a JS build when its binary does not load; we refuse to run on it. */
-export function assertNativeUws(): void {
-  if (!/native code/.test(uWS.App.toString())) {
-    throw new Error(
-      'uWebSockets.js native binary did not load (the JS fallback is active). Reinstall @trufflesuite/uws-js-unofficial on Node 20 / glibc ≥ 2.36.',
-    );
-  }
 }
 
 /** Starts the gateway: presigning, result intake, WebSocket push, polling, labels, reports, the app. */
@@ -73,7 +65,7 @@ export async function startGateway(
     files.serve(res, file, req.getHeader('accept-encoding'), req.getHeader('if-none-match'));
   });
 
-  const { listenSocket, port } = await listen(app, config.bind, config.port);
+  const { listenSocket, port } = await listenExclusive(app, config.bind, config.port, 'gateway');
   log.info({ port, publicDir: config.publicDir, bucket: config.bucket }, 'gateway listening');
   return {
     port,
@@ -86,18 +78,4 @@ export async function startGateway(
       context.s3.destroy();
     },
   };
-}
-
-function listen(
-  app: TemplatedApp,
-  host: string,
-  port: number,
-): Promise<{ listenSocket: us_listen_socket; port: number }> {
-  return new Promise((resolve, reject) => {
-    app.listen(host, port, (socket) => {
-      if (!socket) reject(new Error(`gateway could not listen on ${host}:${port}; is the port taken?`));
-      else
-        resolve({ listenSocket: socket, port: uWS.us_socket_local_port(socket as unknown as uWS.us_socket) });
-    });
-  });
 }

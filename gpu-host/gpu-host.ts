@@ -4,7 +4,7 @@ import { InferenceService } from './inference-service.ts';
 import { GpuHostMetrics } from './metrics.ts';
 import { ModelLoader } from './model-loader.ts';
 import { ModelRegistry } from './model-registry.ts';
-import { createInferenceServer, listen } from './server.ts';
+import { createInferenceServer } from './server.ts';
 
 export interface RunningGpuHost {
   readonly port: number;
@@ -39,7 +39,7 @@ export async function startGpuHost(
   }
   const service = new InferenceService(registry, config, metrics);
   const http = createInferenceServer({ service, loader, metrics, config, log });
-  const port = await listen(http.server, config.port, config.bind);
+  const port = await http.listen(config.port, config.bind);
   log.info(
     {
       port,

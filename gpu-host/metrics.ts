@@ -25,16 +25,18 @@ export class GpuHostMetrics {
   private readonly requests: Counter<'route' | 'model'>;
   private readonly failures: Counter<'route' | 'model' | 'status'>;
   private readonly latency: Histogram<'route' | 'model'>;
-  private readonly inFlight: Gauge;
+  private readInFlight: () => number = () => 0;
   private readonly queueTime: Histogram<'model' | 'version'>;
   private readonly batchSize: Histogram<'model' | 'version'>;
   private readonly computeTime: Histogram<'model' | 'version'>;
   private readonly imagesDecoded: Counter<'format'>;
   private readonly imagesRefused: Counter<'reason'>;
+  /** Label children per route and model (and status), made once: no label objects per request. */
   private readonly requestChildren = new Map<
     string,
     { requests: Counter.Internal; latency: Histogram.Internal<'route' | 'model'> }
   >();
+  private readonly failureChildren = new Map<string, Counter.Internal>();
 
   constructor(options: { readonly processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -58,10 +60,15 @@ export class GpuHostMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    this.inFlight = new Gauge({
+    const readInFlight = () => this.readInFlight();
+    new Gauge({
       name: 'gpu_host_requests_in_flight',
       help: 'Requests received and not yet answered',
       registers,
+      // Read when scraped rather than counted on every request.
+      collect() {
+        this.set(readInFlight());
+      },
     });
     this.queueTime = new Histogram({
       name: 'gpu_host_queue_duration_seconds',
@@ -111,15 +118,19 @@ export class GpuHostMetrics {
     }
     children.requests.inc();
     children.latency.observe(seconds);
-    if (status >= 400) this.failures.inc({ route, model, status: String(status) });
+    if (status < 400) return;
+    const failureKey = `${key}\u0000${status}`;
+    let failures = this.failureChildren.get(failureKey);
+    if (!failures) {
+      failures = this.failures.labels({ route, model, status: String(status) });
+      this.failureChildren.set(failureKey, failures);
+    }
+    failures.inc();
   }
 
-  requestStarted(): void {
-    this.inFlight.inc();
-  }
-
-  requestFinished(): void {
-    this.inFlight.dec();
+  /** Where `gpu_host_requests_in_flight` is read from when the metrics are scraped. */
+  countInFlight(read: () => number): void {
+    this.readInFlight = read;
   }
 
   /** What a model version reports of each run: its rows and how long it took. */

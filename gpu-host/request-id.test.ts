@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveRequestId } from './request-id.ts';
+import { requestIdSequence, resolveRequestId } from './request-id.ts';
 
 describe('resolveRequestId', () => {
   const fresh = () => 'generated';
@@ -22,5 +22,15 @@ describe('resolveRequestId', () => {
 
   it('generates UUIDs by default', () => {
     expect(resolveRequestId(undefined)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('requestIdSequence', () => {
+  it('makes distinct UUID-shaped ids from one random prefix and a counter', () => {
+    const next = requestIdSequence();
+    const [a, b] = [next(), next()];
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-0{11}1$/);
+    expect(b).toBe(`${a.slice(0, 24)}000000000002`);
+    expect(requestIdSequence()().slice(0, 24)).not.toBe(a.slice(0, 24));
   });
 });

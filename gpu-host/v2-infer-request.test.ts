@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { encodeBytesElements } from '../contracts/inference-api.ts';
+import { encodeBytesElements, v2InferRequestSchema } from '../contracts/inference-api.ts';
 import { modelManifestSchema } from '../contracts/model-manifest.ts';
 import { encodeFp32, joinInferBody } from './v2-binary.ts';
 import { parseInferRequest } from './v2-infer-request.ts';
@@ -219,5 +219,61 @@ describe('parseInferRequest: outputs', () => {
       outputs: [{ name: 'probabilities', parameters: { binary_data: false } }],
     });
     expect(overridden.outputs[0]?.binary).toBe(false);
+  });
+});
+
+describe('parseInferRequest: the JSON object', () => {
+  /** The message the schema gives for a header it refuses: its first issue's path and message. */
+  const schemaError = (header: unknown) => {
+    const parsed = v2InferRequestSchema.safeParse(header);
+    if (parsed.success) return undefined;
+    const issue = parsed.error.issues[0];
+    const path = (issue?.path ?? [])
+      .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
+      .join('');
+    return `${path || 'body'}: ${issue?.message}`;
+  };
+  const valid = tensorInput(1, { data: ramp(784) });
+
+  it('refuses every malformed header with the message the schema gives, naming the field', () => {
+    const headers: unknown[] = [
+      [],
+      'inputs',
+      null,
+      {},
+      { inputs: [] },
+      { inputs: {} },
+      { inputs: [null] },
+      { inputs: [{ ...valid, name: '' }] },
+      { inputs: [{ ...valid, name: 7 }] },
+      { inputs: [{ ...valid, datatype: '' }] },
+      { inputs: [{ ...valid, shape: [1, -1, 28, 28] }] },
+      { inputs: [{ ...valid, shape: [1, 1.5, 28, 28] }] },
+      { inputs: [{ ...valid, shape: '1x1' }] },
+      { inputs: [{ ...valid, parameters: { binary_data_size: null } }] },
+      { inputs: [{ ...valid, parameters: [] }] },
+      { inputs: [valid], id: 7 },
+      { inputs: [valid], parameters: { binary_data_output: [true] } },
+      { inputs: [valid], outputs: {} },
+      { inputs: [valid], outputs: [{}] },
+      { inputs: [valid], outputs: [{ name: 'probabilities', parameters: { classification: {} } }] },
+    ];
+    for (const header of headers) {
+      const expected = schemaError(header);
+      expect(expected, JSON.stringify(header)).toBeDefined();
+      expect(() => parse(header), JSON.stringify(header)).toThrow(expected as string);
+    }
+  });
+
+  it('accepts what the schema accepts, extra fields included', () => {
+    const header = {
+      id: 'x',
+      extra: 1,
+      parameters: { binary_data_output: false, note: 'n', n: 1 },
+      inputs: [{ ...valid, parameters: {}, other: [1] }],
+      outputs: [{ name: 'probabilities', parameters: { classification: 2 } }],
+    };
+    expect(v2InferRequestSchema.safeParse(header).success).toBe(true);
+    expect(parse(header)).toMatchObject({ id: 'x', input: { kind: 'tensor', batchSize: 1 } });
   });
 });

@@ -1,0 +1,191 @@
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningGpuHost } from '../gpu-host.ts';
+import { startTestHost, temporaryRepository } from './support.ts';
+
+/**
+ * The HTTP edge over uWebSockets.js where it differs from node:http by nature: bodies refused before
+ * or while they are read, clients that go away mid-request, HEAD, keep-alive across a shutdown, and
+ * a port already taken. (uWS kills the process on a handler that neither answers nor watches for
+ * the client going away, so each of these is a request the host must survive.)
+ */
+
+/** A raw connection that collects what the host sends and whether it closed the connection. */
+class RawClient {
+  private readonly socket: Socket;
+  received = '';
+  closed = false;
+
+  constructor(port: number) {
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.on('data', (chunk) => {
+      this.received += chunk.toString('latin1');
+    });
+    this.socket.on('close', () => {
+      this.closed = true;
+    });
+    this.socket.on('error', () => {});
+  }
+
+  write(data: string | Uint8Array): void {
+    this.socket.write(data);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Waits until `predicate` holds (or fails after 5 s). */
+  async until(predicate: (client: RawClient) => boolean): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (!predicate(this)) {
+      if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(this.received)}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** How many complete answers (status lines) have come back. */
+  get answers(): number {
+    return this.received.split('HTTP/1.1 ').length - 1;
+  }
+}
+
+const post = (path: string, headers: Record<string, string | number>, body = '') =>
+  `POST ${path} HTTP/1.1\r\nhost: x\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n${body}`;
+const infer = '/v2/models/digits/infer';
+
+describe('the HTTP edge', () => {
+  let host: RunningGpuHost;
+  beforeAll(async () => {
+    host = await startTestHost({ MAX_REQUEST_BYTES: '10000' });
+  });
+  afterAll(async () => {
+    await host?.close();
+  });
+
+  it('refuses a body declared too large with 413 before it is sent, and keeps the connection usable', async () => {
+    const client = new RawClient(host.port);
+    client.write(post(infer, { 'content-length': 20_000, 'x-request-id': 'big-1' }));
+    await client.until((c) => c.answers === 1 && c.received.endsWith('}'));
+    expect(client.received).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    expect(client.received).toMatch(/\r\nx-request-id: big-1\r\n/);
+    expect(client.received).toContain(
+      '{"error":"the body is 20000 bytes; the limit is 10000","code":"request_too_large"}',
+    );
+    // The declared body still arrives; the host drops it and reads the next request after it.
+    client.write('x'.repeat(20_000));
+    client.write(`GET /v2/health/live HTTP/1.1\r\nhost: x\r\n\r\n`);
+    await client.until((c) => c.answers === 2);
+    expect(client.received.split(/(?=HTTP\/1\.1 )/)[1]).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    client.destroy();
+  });
+
+  it('refuses a chunked body that grows past the limit with 413 while reading it', async () => {
+    const client = new RawClient(host.port);
+    client.write(post(infer, { 'transfer-encoding': 'chunked' }));
+    for (let i = 0; i < 3; i++) client.write(`1000\r\n${'y'.repeat(4096)}\r\n`);
+    client.write('0\r\n\r\n');
+    await client.until((c) => c.answers === 1 && c.received.endsWith('}'));
+    expect(client.received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(client.received).toContain('"the body is over the limit of 10000 bytes"');
+    client.destroy();
+  });
+
+  it('answers HEAD with the headers and no body', async () => {
+    const client = new RawClient(host.port);
+    client.write('HEAD /v2/models/digits/infer HTTP/1.1\r\nhost: x\r\n\r\n');
+    client.write('GET /v2/health/ready HTTP/1.1\r\nhost: x\r\n\r\n');
+    await client.until((c) => c.answers === 2);
+    const [head, next] = client.received.split(/(?=HTTP\/1\.1 )/);
+    expect(head).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(head).toMatch(/\r\nallow: POST\r\n/);
+    expect(head).toMatch(/\r\n\r\n$/);
+    expect(next).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    client.destroy();
+  });
+});
+
+describe('clients that go away', () => {
+  let repository: Awaited<ReturnType<typeof temporaryRepository>>;
+  beforeAll(async () => {
+    // A long queue delay: a request left announced to the batcher would hold every lone request this long.
+    repository = await temporaryRepository([
+      {
+        version: '1',
+        manifest: (m) => ({
+          ...m,
+          dynamicBatching: { maxQueueDelayMicroseconds: 1_000_000, preferredBatchSizes: [] },
+        }),
+      },
+    ]);
+  });
+  afterAll(async () => {
+    await repository?.remove();
+  });
+
+  it('survives clients that go away mid-body, and releases their place in the batcher', async () => {
+    const host = await startTestHost({ MODEL_REPOSITORY: repository.path });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const client = new RawClient(host.port);
+        client.write(post(infer, { 'content-length': 5000 }, '{"inputs": ['));
+        await new Promise((r) => setTimeout(r, 10));
+        client.destroy();
+      }
+      const deadline = Date.now() + 5_000;
+      while (host.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(host.inFlight()).toBe(0);
+      const started = performance.now();
+      const response = await fetch(`${host.url}${infer}`, {
+        method: 'POST',
+        body: JSON.stringify({
+          inputs: [{ name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: new Array(784).fill(0) }],
+        }),
+      });
+      expect(response.status).toBe(200);
+      // Eager dispatch: nothing else is announced, so the lone request does not wait out the delay.
+      expect(performance.now() - started).toBeLessThan(500);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('listening and shutting down', () => {
+  it('refuses to start on a port another host holds', async () => {
+    const first = await startTestHost();
+    try {
+      await expect(startTestHost({ GPU_HOST_PORT: String(first.port) })).rejects.toThrow(
+        /could not listen on 127\.0\.0\.1:\d+; is the port taken\?/,
+      );
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('closes idle keep-alive connections when it shuts down', async () => {
+    const host = await startTestHost();
+    const client = new RawClient(host.port);
+    client.write('GET /v2/health/live HTTP/1.1\r\nhost: x\r\n\r\n');
+    await client.until((c) => c.answers === 1);
+    expect(client.closed).toBe(false);
+    await host.close();
+    await client.until((c) => c.closed);
+  });
+
+  it('cuts requests still in flight after SHUTDOWN_TIMEOUT_MS', async () => {
+    const host = await startTestHost({ SHUTDOWN_TIMEOUT_MS: '100' });
+    const client = new RawClient(host.port);
+    client.write(post(infer, { 'content-length': 5000 }, '{"inputs": ['));
+    const deadline = Date.now() + 5_000;
+    while (host.inFlight() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const started = performance.now();
+    await host.close();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+    expect(host.inFlight()).toBe(0);
+    await client.until((c) => c.closed);
+    expect(client.answers).toBe(0);
+  });
+});
