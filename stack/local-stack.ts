@@ -5,7 +5,7 @@ import { type Logger, pino } from 'pino';
 import { UPLOADS_PREFIX } from '../contracts/s3-keys.ts';
 import type { GatewayConfig } from '../gateway/config.ts';
 import { type RunningGateway, startGateway } from '../gateway/gateway.ts';
-import type { GpuHostConfig } from '../gpu-host/config.ts';
+import { readGpuHostConfig } from '../gpu-host/config.ts';
 import { type RunningGpuHost, startGpuHost } from '../gpu-host/gpu-host.ts';
 import type { LambdaConfig } from '../lambda/config.ts';
 import { createHandler } from '../lambda/handler.ts';
@@ -78,23 +78,13 @@ export async function startLocalStack(
   });
   const s3Connection = { region, endpoint: s3.endpoint, credentials: LOCAL_S3_CREDENTIALS };
 
-  const gpuHostConfig: GpuHostConfig = {
-    port: options.gpuHostPort,
-    bind: '127.0.0.1',
-    modelRepository: options.modelRepository,
-    modelControlMode: 'none',
-    executionProviders: ['cpu'],
-    intraOpThreads: 1,
-    modelInstances: 1,
-    dynamicBatching: true,
-    eagerBatching: true,
-    nullModel: false,
-    maxImageBytes: 20 * 1024 * 1024,
-    maxInputPixels: 24_000_000,
-    maxRequestBytes: 64 * 1024 * 1024,
-    shutdownTimeoutMs: 10_000,
-    logLevel: options.logLevel,
-  };
+  // The host's own defaults (read as in production), with the stack's port, models and log level.
+  const gpuHostConfig = readGpuHostConfig({
+    GPU_HOST_PORT: String(options.gpuHostPort),
+    MODEL_REPOSITORY: options.modelRepository,
+    SHUTDOWN_TIMEOUT_MS: '10000',
+    LOG_LEVEL: options.logLevel,
+  });
   const gpuHost = await startGpuHost(gpuHostConfig, log.child({ service: 'gpu-host' }));
 
   const gatewayConfig: GatewayConfig = {
