@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGpuHost } from '../gpu-host.ts';
-import { startTestHost, temporaryRepository } from './support.ts';
+import { repositoryWithQueueDelay, startTestHost, type temporaryRepository } from './support.ts';
 
 /**
  * The HTTP edge over uWebSockets.js where it differs from node:http by nature: bodies refused before
@@ -111,15 +111,7 @@ describe('clients that go away', () => {
   let repository: Awaited<ReturnType<typeof temporaryRepository>>;
   beforeAll(async () => {
     // A long queue delay: a request left announced to the batcher would hold every lone request this long.
-    repository = await temporaryRepository([
-      {
-        version: '1',
-        manifest: (m) => ({
-          ...m,
-          dynamicBatching: { maxQueueDelayMicroseconds: 1_000_000, preferredBatchSizes: [] },
-        }),
-      },
-    ]);
+    repository = await repositoryWithQueueDelay(1_000_000);
   });
   afterAll(async () => {
     await repository?.remove();

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBytesElements } from '../../contracts/inference-api.ts';
 import { mnistDigitImage, notAnImage } from '../../test/support/images.ts';
 import type { RunningGpuHost } from '../gpu-host.ts';
-import { capturingLogger, parseMetrics, postInfer, startTestHost, temporaryRepository } from './support.ts';
+import {
+  capturingLogger,
+  parseMetrics,
+  postInfer,
+  repositoryWithQueueDelay,
+  startTestHost,
+  type temporaryRepository,
+} from './support.ts';
 
 const tensorRequest = (batch = 1) => ({
   inputs: [
@@ -120,15 +127,7 @@ describe('graceful shutdown', () => {
   let repository: Awaited<ReturnType<typeof temporaryRepository>>;
   beforeAll(async () => {
     // A long queue delay keeps requests in flight long enough to close the host under them.
-    repository = await temporaryRepository([
-      {
-        version: '1',
-        manifest: (m) => ({
-          ...m,
-          dynamicBatching: { maxQueueDelayMicroseconds: 400_000, preferredBatchSizes: [] },
-        }),
-      },
-    ]);
+    repository = await repositoryWithQueueDelay(400_000);
   });
   afterAll(async () => {
     await repository?.remove();

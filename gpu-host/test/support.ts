@@ -81,6 +81,19 @@ export async function temporaryRepository(
   return { path: root, add, remove: () => rm(root, { recursive: true, force: true }) };
 }
 
+/** A repository holding digits version 1 with its batcher's queue delay set to `microseconds`. */
+export function repositoryWithQueueDelay(microseconds: number): ReturnType<typeof temporaryRepository> {
+  return temporaryRepository([
+    {
+      version: '1',
+      manifest: (m) => ({
+        ...m,
+        dynamicBatching: { maxQueueDelayMicroseconds: microseconds, preferredBatchSizes: [] },
+      }),
+    },
+  ]);
+}
+
 /** Parses the Prometheus text exposition into `name{labels}` → value. */
 export function parseMetrics(text: string): Map<string, number> {
   const values = new Map<string, number>();

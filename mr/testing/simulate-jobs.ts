@@ -1,9 +1,9 @@
+import { seededRandom } from '../../test/support/seeded-random.ts';
 import { addMalformed, emptyGlobalCounts, GLOBAL_KEY, serializeGlobalCounts } from '../counts.ts';
 import { mapLine } from '../join-map.ts';
 import { JoinAccumulator, reduceKey } from '../join-reduce.ts';
 import { keyLength, partitionOf } from '../partition.ts';
 import { mapTotalsLine, mergeKey, rejectedCountsLine, splitKeyValue } from '../totals.ts';
-import { prng } from './synthetic-records.ts';
 
 /**
  * Both jobs in memory through the pure core, with the framework's moves made explicit: lines dealt to
@@ -15,7 +15,7 @@ export function simulateJobs(
   lines: readonly string[],
   layout: { mappers: number; reducers: number; seed: number },
 ): string[] {
-  const random = prng(layout.seed);
+  const random = seededRandom(layout.seed);
   const encoder = new TextEncoder();
   const splits: string[][] = Array.from({ length: layout.mappers }, () => []);
   for (const line of lines) splits[Math.floor(random() * layout.mappers)]?.push(line);

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LabelRecord } from '../../contracts/labels.ts';
 import type { Prediction } from '../../contracts/prediction.ts';
+import { seededRandom } from '../../test/support/seeded-random.ts';
 
 /**
  * Seeded synthetic predictions and labels with every irregularity the job must survive: repeated
@@ -67,18 +68,6 @@ const MALFORMED = [
   '{"labelId":"not-a-uuid","uploadId":"00000000-0000-4000-8000-000000000000","label":"3","labeledAt":"2026-03-01T00:00:00.000Z"}',
 ];
 
-/** A small, fast, seedable PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function uuid(random: () => number): string {
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
   const variant = '89ab'[Math.floor(random() * 4)] as string;
@@ -87,7 +76,7 @@ function uuid(random: () => number): string {
 
 /** Yields the records of `options.uploads` uploads, in no particular order of kind. */
 export function* syntheticRecords(options: SyntheticOptions): Generator<SyntheticRecord> {
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   const days = options.days ?? 7;
   const irregular = options.irregular ?? 0.02;
   const start = Date.UTC(2026, 2, 1);
