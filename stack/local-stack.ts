@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
 import { UPLOADS_PREFIX } from '../contracts/s3-keys.ts';
@@ -11,6 +9,7 @@ import type { LambdaConfig } from '../lambda/config.ts';
 import { createHandler } from '../lambda/handler.ts';
 import { EventBridge } from './event-bridge.ts';
 import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from './local-s3.ts';
+import { loadOrCreateSecrets } from './stack-secrets.ts';
 
 export interface LocalStackOptions {
   /** 0 picks a free port (tests); the one command uses 4569, 8000 and 8080. */
@@ -144,28 +143,4 @@ export async function startLocalStack(
       await s3.close();
     },
   };
-}
-
-interface StackSecrets {
-  readonly resultSigningSecret: string;
-  readonly uploadTokenSecret: string;
-}
-
-/**
- * The local stack's secrets, made on first start and kept beside the data, so upload tokens the
- * app holds (for labels it syncs later) stay valid across restarts.
- */
-async function loadOrCreateSecrets(dataDir: string): Promise<StackSecrets> {
-  const file = path.join(dataDir, 'secrets.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as StackSecrets;
-  } catch {
-    const secrets = {
-      resultSigningSecret: randomBytes(32).toString('base64url'),
-      uploadTokenSecret: randomBytes(32).toString('base64url'),
-    };
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    return secrets;
-  }
 }
