@@ -3,6 +3,7 @@ import { MAX_UPLOAD_BYTES } from '../contracts/image-types.ts';
 import { modelNameSchema } from '../contracts/uploads.ts';
 import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../platform/env-config.ts';
 import type { S3Connection } from '../platform/s3-client.ts';
+import type { RateLimitPolicy } from './client-rate-limit.ts';
 
 const envSchema = s3EnvironmentSchema.extend({
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -17,6 +18,10 @@ const envSchema = s3EnvironmentSchema.extend({
   RESULT_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   MAX_STORED_RESULTS: z.coerce.number().int().positive().default(100_000),
   INFERENCE_URL: z.url().optional(),
+  PRESIGN_BURST: z.coerce.number().int().min(1).default(30),
+  PRESIGN_PER_MINUTE: z.coerce.number().positive().default(60),
+  RATE_LIMIT_MAX_CLIENTS: z.coerce.number().int().min(1).default(100_000),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(8).default(0),
 });
 
 /** The gateway's configuration, read once at start-up. */
@@ -38,8 +43,15 @@ export interface GatewayConfig {
   /** How long a verdict waits for its subscriber (or a poll) in memory. */
   readonly resultTtlSeconds: number;
   readonly maxStoredResults: number;
-  /** The inference host, asked which models exist (for the app's model picker); optional. */
+  /** The inference host, asked which models exist (the app's model picker, label checks); optional. */
   readonly inferenceUrl: string | undefined;
+  /** Presigns per client (token bucket): `burst` at once, refilled at `perMinute`; 429 beyond. */
+  readonly presignRateLimit: RateLimitPolicy;
+  /**
+   * Proxies in front of the gateway that append to X-Forwarded-For (1 behind an ALB). 0: the header is
+   * ignored and the connection's address is the client (any client could forge the header).
+   */
+  readonly trustedProxyHops: number;
 }
 
 /** Reads and validates the environment; throws naming each bad variable. */
@@ -59,5 +71,11 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     resultTtlSeconds: e.RESULT_TTL_SECONDS,
     maxStoredResults: e.MAX_STORED_RESULTS,
     inferenceUrl: e.INFERENCE_URL,
+    presignRateLimit: Object.freeze({
+      burst: e.PRESIGN_BURST,
+      perMinute: e.PRESIGN_PER_MINUTE,
+      maxClients: e.RATE_LIMIT_MAX_CLIENTS,
+    }),
+    trustedProxyHops: e.TRUSTED_PROXY_HOPS,
   });
 }

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse } from '@trufflesuite/uws-js-unofficial';
+import { API_SECURITY_HEADERS } from '../platform/security-headers.ts';
 
 /** An error that becomes an HTTP response: the status, a message for the caller, a stable code. */
 export class HttpError extends Error {
@@ -25,7 +26,9 @@ const STATUS_TEXT: Record<number, string> = {
   413: '413 Payload Too Large',
   415: '415 Unsupported Media Type',
   422: '422 Unprocessable Entity',
+  429: '429 Too Many Requests',
   500: '500 Internal Server Error',
+  502: '502 Bad Gateway',
   503: '503 Service Unavailable',
 };
 
@@ -52,6 +55,7 @@ export class ResponseGuard {
     const payload = JSON.stringify(body);
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
+      for (const [k, v] of Object.entries(API_SECURITY_HEADERS)) this.res.writeHeader(k, v);
       if (!('cache-control' in headers)) this.res.writeHeader('cache-control', 'no-store');
       for (const [k, v] of Object.entries(headers)) this.res.writeHeader(k, v);
       this.res.end(payload);

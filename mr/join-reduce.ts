@@ -1,3 +1,4 @@
+import type { ManifestLabels } from './class-order.ts';
 import {
   addMalformed,
   addScored,
@@ -12,7 +13,6 @@ import {
   serializeGlobalCounts,
   serializeGroupCounts,
 } from './counts.ts';
-import type { ManifestLabels } from './class-order.ts';
 import { decodeJoinValue, type LabelValue, type PredictionValue } from './join-values.ts';
 
 /** One upload after the join: its verdict and its latest label, either possibly missing, and what was dropped. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
 import { UPLOADS_PREFIX } from '../contracts/s3-keys.ts';
+import type { RateLimitPolicy } from '../gateway/client-rate-limit.ts';
 import type { GatewayConfig } from '../gateway/config.ts';
 import { type RunningGateway, startGateway } from '../gateway/gateway.ts';
 import { readGpuHostConfig } from '../gpu-host/config.ts';
@@ -27,6 +28,8 @@ export interface LocalStackOptions {
   readonly lambdaRetryDelaysMs: readonly number[];
   readonly lambdaTimeoutMs: number;
   readonly logLevel: string;
+  /** Presigns per client; the load generator raises it (all its users share one address). */
+  readonly presignRateLimit: RateLimitPolicy;
 }
 
 export const DEFAULT_STACK_OPTIONS: LocalStackOptions = Object.freeze({
@@ -41,6 +44,7 @@ export const DEFAULT_STACK_OPTIONS: LocalStackOptions = Object.freeze({
   lambdaRetryDelaysMs: [1_000, 2_000],
   lambdaTimeoutMs: 30_000,
   logLevel: 'info',
+  presignRateLimit: Object.freeze({ burst: 30, perMinute: 60, maxClients: 100_000 }),
 });
 
 export interface RunningLocalStack {
@@ -100,6 +104,8 @@ export async function startLocalStack(
     resultTtlSeconds: 3600,
     maxStoredResults: 100_000,
     inferenceUrl: gpuHost.url,
+    presignRateLimit: options.presignRateLimit,
+    trustedProxyHops: 0,
   };
   const gateway = await startGateway(gatewayConfig, log.child({ service: 'gateway' }));
 

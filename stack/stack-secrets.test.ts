@@ -25,15 +25,23 @@ describe('the local stack secrets file', () => {
   it.each([
     ['not JSON', '{"resultSigningSecret": "abc'],
     ['a secret missing', JSON.stringify({ resultSigningSecret: 'x'.repeat(40) })],
-    ['a secret too short', JSON.stringify({ resultSigningSecret: 'short', uploadTokenSecret: 'x'.repeat(40) })],
-  ])('stops start-up with a clear message, leaving the file as it was, when it is %s', async (_what, text) => {
-    const file = path.join(dir, 'secrets.json');
-    await writeFile(file, text);
-    const load = loadOrCreateSecrets(dir);
-    await expect(load).rejects.toThrow(CorruptSecretsError);
-    await expect(load).rejects.toThrow(/secrets\.json is not a usable secrets file .*Restore it .* or delete it/);
-    expect(await readFile(file, 'utf8')).toBe(text);
-  });
+    [
+      'a secret too short',
+      JSON.stringify({ resultSigningSecret: 'short', uploadTokenSecret: 'x'.repeat(40) }),
+    ],
+  ])(
+    'stops start-up with a clear message, leaving the file as it was, when it is %s',
+    async (_what, text) => {
+      const file = path.join(dir, 'secrets.json');
+      await writeFile(file, text);
+      const load = loadOrCreateSecrets(dir);
+      await expect(load).rejects.toThrow(CorruptSecretsError);
+      await expect(load).rejects.toThrow(
+        /secrets\.json is not a usable secrets file .*Restore it .* or delete it/,
+      );
+      expect(await readFile(file, 'utf8')).toBe(text);
+    },
+  );
 
   it('stops the whole stack before anything listens', async () => {
     await writeFile(path.join(dir, 'secrets.json'), 'garbage');

@@ -26,7 +26,11 @@ describe('the local S3 server is a private bucket, as S3 is', () => {
       allowedOrigins: [ORIGIN],
       region: 'us-east-1',
     });
-    s3 = createS3Client({ region: 'us-east-1', endpoint: server.endpoint, credentials: LOCAL_S3_CREDENTIALS });
+    s3 = createS3Client({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      credentials: LOCAL_S3_CREDENTIALS,
+    });
     await s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: 'reports/latest.json', Body: '{"runId":"real"}' }),
     );
