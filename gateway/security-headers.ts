@@ -13,15 +13,16 @@ export function uploadOrigin(s3: S3Connection, bucket: string): string {
  * The app's headers. Its Content-Security-Policy allows only what the PWA does: its own scripts
  * (no inline script, no eval) plus 'wasm-unsafe-eval', which onnxruntime-web needs to compile its
  * WebAssembly; its own Web Worker and service worker; fetches, the WebSocket ('self' covers ws: and
- * wss: of the same host) and presigned PUTs to the upload origin; images of its own, from the camera
- * (blob:) and data: URLs; the accuracy report in an iframe of its own origin. Nobody may frame the app.
+ * wss: of the same host), reading back its own object URLs (blob:) and presigned PUTs to the upload
+ * origin; images of its own, from the camera (blob:) and data: URLs; the accuracy report in an iframe
+ * of its own origin. Nobody may frame the app.
  */
 export function appSecurityHeaders(connectOrigins: readonly string[]): Readonly<Record<string, string>> {
   const csp = [
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
     "worker-src 'self'",
-    `connect-src 'self' ${connectOrigins.join(' ')}`.trim(),
+    `connect-src 'self' blob: ${connectOrigins.join(' ')}`.trim(),
     "img-src 'self' blob: data:",
     "style-src 'self'",
     "font-src 'self'",

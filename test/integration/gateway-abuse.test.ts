@@ -240,7 +240,7 @@ describe('the gateway against abuse', () => {
         const csp = response.headers.get('content-security-policy') ?? '';
         expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
         expect(csp).toContain("worker-src 'self'");
-        expect(csp).toContain(`connect-src 'self' ${new URL(upload.url).origin}`);
+        expect(csp).toContain(`connect-src 'self' blob: ${new URL(upload.url).origin}`);
         expect(csp).toContain("frame-ancestors 'none'");
         expect(csp).not.toContain('unsafe-inline');
         expect(response.headers.get('x-content-type-options')).toBe('nosniff');
