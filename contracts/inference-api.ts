@@ -122,9 +122,13 @@ export interface Classification {
   readonly label: string | undefined;
 }
 
-/** Formats one classification entry as the classification extension returns it: `value:index:label`. */
+/**
+ * Formats one classification entry as the classification extension returns it: `value:index:label`,
+ * the value with six decimals as Triton prints it (C++ `std::to_string`): `0.981700:7:7`.
+ */
 export function formatClassification(value: number, index: number, label?: string): string {
-  return label === undefined ? `${value}:${index}` : `${value}:${index}:${label}`;
+  const printed = value.toFixed(6);
+  return label === undefined ? `${printed}:${index}` : `${printed}:${index}:${label}`;
 }
 
 const CLASSIFICATION_PATTERN = /^([^:]+):(\d+)(?::(.*))?$/s;

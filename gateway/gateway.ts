@@ -1,5 +1,6 @@
 import uWS from '@trufflesuite/uws-js-unofficial';
 import { type Logger, pino } from 'pino';
+import { HttpExchange } from '../platform/http-exchange.ts';
 import { createS3Client } from '../platform/s3-client.ts';
 import { assertNativeUws, listenExclusive } from '../platform/uws.ts';
 import type { GatewayConfig } from './config.ts';
@@ -12,7 +13,6 @@ import { ResultStore } from './result-store.ts';
 import { registerSocketRoutes } from './socket-routes.ts';
 import { StaticFiles } from './static-files.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
-import { ResponseGuard } from './uws-http.ts';
 
 export interface RunningGateway {
   readonly port: number;
@@ -48,10 +48,10 @@ export async function startGateway(
   const sockets = registerSocketRoutes(context);
 
   app.get('/api/health', (res) => {
-    new ResponseGuard(res).json(200, { ok: true, sockets: sockets.size });
+    new HttpExchange(res).json(200, { ok: true, sockets: sockets.size });
   });
   app.any('/api/*', (res, req) => {
-    new ResponseGuard(res).json(404, {
+    new HttpExchange(res).json(404, {
       error: `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`,
       code: 'not_found',
     });
