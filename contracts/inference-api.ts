@@ -16,7 +16,13 @@ export const INFERENCE_HEADER_CONTENT_LENGTH = 'inference-header-content-length'
 export const IMAGE_INPUT_NAME = 'image';
 
 /** Extensions the host reports in its server metadata (`GET /v2`). */
-export const SERVER_EXTENSIONS = ['binary_tensor_data', 'classification', 'model_repository'] as const;
+export const SERVER_EXTENSIONS = [
+  'binary_tensor_data',
+  'classification',
+  'model_repository',
+  'model_configuration',
+  'statistics',
+] as const;
 
 /** `$parameters`: name → string, number or boolean. */
 export const v2ParametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
