@@ -128,6 +128,15 @@ export function createRoutes(deps: RouteDeps): Routes {
       return exchange.json(200, {});
     }
 
+    if (path === '/v2/models/stats') {
+      // Every model's statistics, as Triton answers a statistics request that names no model.
+      ctx.route = 'model_stats';
+      allow(method, GET, path);
+      const ready = registry.index().filter((e) => e.state === 'READY');
+      return exchange.json(200, {
+        model_stats: ready.map((e) => metrics.statistics.snapshot(e.name, e.version)),
+      });
+    }
     const match = MODEL_ROUTE.exec(path);
     if (!match) throw new HttpError(404, 'not_found', `no route for ${method} ${path}`);
     const [, rawName, rawVersion, action] = match;

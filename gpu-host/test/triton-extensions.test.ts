@@ -111,6 +111,12 @@ describe('Triton and KServe client expectations', () => {
     expect(after.inference_stats.compute_infer.ns).toBeGreaterThan(was.inference_stats.compute_infer.ns);
     expect(after.batch_stats.find((b) => b.batch_size === 2)?.compute_infer.count).toBeGreaterThanOrEqual(3);
     expect(after.last_inference).toBeGreaterThan(0);
+
+    // A statistics request that names no model gets every ready model's.
+    const all = (await (await fetch(`${url}/v2/models/stats`)).json()) as TritonStats;
+    expect(all.model_stats.map((m) => `${m.name}/${m.version}`)).toEqual(
+      expect.arrayContaining(['digits/1', 'fashion/1']),
+    );
   });
 
   it('accepts gzip and deflate request bodies, as tritonclient sends them', async () => {
