@@ -173,13 +173,15 @@ export class HttpExchange {
 
   /**
    * Answers a failure: an HttpError as itself (`{error, code}` with its status and headers), anything
-   * else as a 500 after telling `onUnexpected` (a bug or an outage, for the log).
+   * else as a 500 after telling `onUnexpected` (a bug or an outage, for the log). Nothing once the
+   * client has gone: what failed then is most often the body read it cut short, not a bug.
    */
   error(
     error: unknown,
     onUnexpected: (error: unknown) => void,
     internalMessage = 'internal error; see the server log',
   ): void {
+    if (this.aborted) return;
     if (error instanceof HttpError) {
       this.json(error.status, { error: error.message, code: error.code }, error.headers);
     } else {
