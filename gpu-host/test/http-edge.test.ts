@@ -83,6 +83,31 @@ describe('the HTTP edge', () => {
     client.destroy();
   });
 
+  // Known limit of uWS 20.30 (gpu-host/README.md, "HTTP server"): its parser takes a request line that
+  // does not end in " HTTP/1.1", or a request without Host, for an incomplete request and never answers
+  // (uWS closes the connection after ~10 s). No uWS option or JavaScript hook reaches these requests;
+  // uWS 20.57 answers 505 and 400. These mark the gap and will fail (as "passed unexpectedly") once
+  // a uWS that answers is in: then drop `.fails`.
+  it.fails('known gap of uWS 20.30: answers an HTTP/1.0 request (nginx proxy default) with a status', async () => {
+    const client = new RawClient(host.port);
+    client.write('GET /v2/health/live HTTP/1.0\r\n\r\n');
+    try {
+      await client.until((c) => /^HTTP\/1\.[01] \d{3} /.test(c.received), 2_000);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it.fails('known gap of uWS 20.30: answers an HTTP/1.1 request without Host with a status', async () => {
+    const client = new RawClient(host.port);
+    client.write('GET /v2/health/live HTTP/1.1\r\n\r\n');
+    try {
+      await client.until((c) => /^HTTP\/1\.1 \d{3} /.test(c.received), 2_000);
+    } finally {
+      client.destroy();
+    }
+  });
+
   it('answers HEAD with the headers and no body', async () => {
     const client = new RawClient(host.port);
     client.write('HEAD /v2/models/digits/infer HTTP/1.1\r\nhost: x\r\n\r\n');
