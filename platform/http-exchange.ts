@@ -54,7 +54,7 @@ const NOT_CLOSING = { closing: false } as const;
  *   returns without answering and without it, and throws on an aborted response);
  * - every write is corked (it runs after an await, outside uWS's own cork);
  * - the status sent, or the abort, is reported once to `onDone`.
- * Bodies are read with `readBody` (read-body.ts); failures become answers with `fail`.
+ * Bodies are read with `readBody` (read-body.ts); failures become answers with `error`.
  */
 export class HttpExchange {
   /** As sent: `GET`, `POST`, … ('' when made without the request). */
