@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { z } from 'zod';
 import type { ModelList, ModelSummary } from '../contracts/models.ts';
-import { HttpError } from './uws-http.ts';
+import { HttpError } from '../platform/http-error.ts';
 
 const CACHE_MS = 60_000;
 const TIMEOUT_MS = 3_000;

@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { LATEST_REPORT_KEY, latestReportPointerSchema } from '../contracts/reports.ts';
+import { HttpError } from '../platform/http-error.ts';
+import { HttpExchange, statusLine } from '../platform/http-exchange.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { REPORT_PAGE_HEADERS } from './security-headers.ts';
 import { streamToResponse } from './stream-to-response.ts';
-import { HttpError, ResponseGuard, statusLine } from './uws-http.ts';
 
 /** `reports/latest.json` is a few hundred bytes; anything much larger is not the job's. */
 const MAX_POINTER_BYTES = 4 * 1024;
@@ -79,7 +80,7 @@ export function registerReportRoutes({ app, config, s3, onUnexpected }: GatewayC
   };
 
   app.get('/api/reports/latest', (res) => {
-    const guard = new ResponseGuard(res);
+    const guard = new HttpExchange(res);
     void (async () => {
       const pointer = await latest();
       const metrics = await readSmall(pointer.metricsKey, MAX_METRICS_BYTES);
@@ -101,7 +102,7 @@ export function registerReportRoutes({ app, config, s3, onUnexpected }: GatewayC
   });
 
   app.get('/api/reports/latest/report.html', (res) => {
-    const guard = new ResponseGuard(res);
+    const guard = new HttpExchange(res);
     void (async () => {
       const pointer = await latest();
       const page = await open(pointer.reportKey);

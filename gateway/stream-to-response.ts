@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ResponseGuard } from './uws-http.ts';
+import type { HttpExchange } from '../platform/http-exchange.ts';
 
 /**
  * Streams `body` (`size` bytes, e.g. an S3 GetObject body) to the response as the client takes it:
@@ -11,7 +11,7 @@ import type { ResponseGuard } from './uws-http.ts';
  * Resolves when done; rejects only for a stream error before anything was sent.
  */
 export function streamToResponse(
-  guard: ResponseGuard,
+  guard: HttpExchange,
   body: Readable,
   size: number,
   writeHead: () => void,
@@ -29,15 +29,15 @@ export function streamToResponse(
       finished = true;
       resolve();
     };
-    // Replaces the guard's handler, keeping its flag right.
-    res.onAborted(() => {
-      guard.aborted = true;
+    guard.onAbort = () => {
       body.destroy();
       finish();
-    });
+    };
     const start = () => {
       if (!started) {
         started = true;
+        // The answer is under way: the exchange must not send another (an error) on top of it.
+        guard.status = 200;
         writeHead();
       }
     };
