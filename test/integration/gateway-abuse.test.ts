@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -208,6 +209,53 @@ describe('the gateway against abuse', () => {
       );
       const response = await fetch(`${stack.gatewayUrl}/api/reports/latest/report.html`);
       expect((await response.text()).endsWith('<p id="end">end</p>')).toBe(true);
+    });
+
+    it('cuts the connection when S3 fails halfway, so a truncated page never passes for a whole one', async () => {
+      // An S3 endpoint that breaks off the page after 300 kB of the 1 MB it announced (fault injection).
+      const announced = 1_000_000;
+      const faulty = createServer((request, response) => {
+        if (request.url?.includes('/reports/latest.json')) {
+          const pointer = JSON.stringify({
+            runId: 'cut',
+            generatedAt: new Date().toISOString(),
+            metricsKey: 'reports/cut/metrics.json',
+            reportKey: 'reports/cut/report.html',
+          });
+          response.writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': String(Buffer.byteLength(pointer)),
+          });
+          response.end(pointer);
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'text/html', 'content-length': String(announced) });
+        response.write(Buffer.alloc(300_000, 'a'));
+        // Long enough for the gateway to have started sending the page.
+        setTimeout(() => response.socket?.destroy(), 500);
+      });
+      await new Promise<void>((resolve) => faulty.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = faulty.address() as AddressInfo;
+        const gateway = await gatewayWith({
+          s3: { ...stack.gatewayConfig.s3, endpoint: `http://127.0.0.1:${port}` },
+        });
+        const socket = connect({ host: '127.0.0.1', port: Number(new URL(gateway.url).port) });
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+        socket.on('error', () => {});
+        socket.write('GET /api/reports/latest/report.html HTTP/1.1\r\nHost: x\r\n\r\n');
+        await closed;
+        const text = Buffer.concat(chunks).toString('latin1');
+        expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+        expect(text).toMatch(/\r\nContent-Length: 1000000\r\n/i);
+        const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+        expect(body.length).toBeLessThan(announced);
+        expect((await fetch(`${gateway.url}/api/health`)).status).toBe(200);
+      } finally {
+        await new Promise((resolve) => faulty.close(resolve));
+      }
     });
 
     it.each([
