@@ -18,6 +18,9 @@ const envSchema = s3EnvironmentSchema.extend({
   RESULT_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   MAX_STORED_RESULTS: z.coerce.number().int().positive().default(100_000),
   INFERENCE_URL: urlListSchema.optional(),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'REDIS_URL must be redis://host:port or rediss://…' })
+    .optional(),
 });
 
 /** The gateway's configuration, read once at start-up. */
@@ -41,6 +44,8 @@ export interface GatewayConfig {
   readonly maxStoredResults: number;
   /** The first inference host of INFERENCE_URL, asked which models exist (for the app's model picker); optional. */
   readonly inferenceUrl: string | undefined;
+  /** Set when several gateways share results through Redis (gateway/result-relay.ts); unset, one gateway. */
+  readonly redisUrl?: string | undefined;
 }
 
 /** Reads and validates the environment; throws naming each bad variable. */
@@ -60,5 +65,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     resultTtlSeconds: e.RESULT_TTL_SECONDS,
     maxStoredResults: e.MAX_STORED_RESULTS,
     inferenceUrl: e.INFERENCE_URL?.[0],
+    redisUrl: e.REDIS_URL,
   });
 }
