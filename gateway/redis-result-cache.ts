@@ -29,26 +29,36 @@ export interface RedisResultCacheOptions {
 const PUT_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'identity')
 if current and (current == 'prediction' or current == ARGV[1]) then return 'duplicate' end
-local now, ttl = tonumber(ARGV[4]), tonumber(ARGV[3])
+local time = redis.call('TIME')
+local now, ttl = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), tonumber(ARGV[3])
+-- Ordered by Redis's clock (not each gateway's), ties within a millisecond by a counter.
+-- (As strings: Lua would print a number this large in %.14g and lose the low digits.)
+local score = string.format('%.0f', now * 1000 + redis.call('INCR', KEYS[4]) % 1000)
+local expired = string.format('%.0f', (now - ttl) * 1000)
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'identity', ARGV[1], 'body', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('ZREM', KEYS[2], ARGV[6])
-redis.call('ZREM', KEYS[3], ARGV[6])
-local index, cap = KEYS[3], tonumber(ARGV[8])
-if ARGV[1] == 'prediction' then index, cap = KEYS[2], tonumber(ARGV[7]) end
-redis.call('ZADD', index, now, ARGV[6])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - ttl)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[5])
+redis.call('ZREM', KEYS[3], ARGV[5])
+local index, cap = KEYS[3], tonumber(ARGV[7])
+if ARGV[1] == 'prediction' then index, cap = KEYS[2], tonumber(ARGV[6]) end
+redis.call('ZADD', index, score, ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', expired)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', expired)
 local over = redis.call('ZCARD', index) - cap
 if over > 0 then
   local oldest = redis.call('ZPOPMIN', index, over)
-  for i = 1, #oldest, 2 do redis.call('DEL', ARGV[5] .. oldest[i]) end
+  for i = 1, #oldest, 2 do redis.call('DEL', ARGV[4] .. oldest[i]) end
 end
-if ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[2]) end
+if ARGV[8] ~= '' then redis.call('PUBLISH', ARGV[8], ARGV[2]) end
 if current then return 'replaced' end
 return 'stored'
 `;
+
+/** The connection once the put script is defined on it (ioredis adds the method at run time). */
+type ScriptedRedis = Redis & {
+  pictorPutResult(...keysThenArgs: Array<string | number>): Promise<unknown>;
+};
 
 /** The result cache every gateway shares, in Redis (ElastiCache/Valkey in AWS). */
 export class RedisResultCache implements ResultCache {
@@ -58,25 +68,25 @@ export class RedisResultCache implements ResultCache {
   constructor(
     private readonly redis: Redis,
     private readonly options: RedisResultCacheOptions,
-    private readonly now: () => number = Date.now,
   ) {
     this.prefix = options.prefix ?? 'pictor:{results}:';
     this.announces = options.announceOn !== undefined;
+    // EVALSHA with a fallback to EVAL: the script's text crosses the wire once per connection, not per put.
+    if (!('pictorPutResult' in redis))
+      redis.defineCommand('pictorPutResult', { numberOfKeys: 4, lua: PUT_SCRIPT });
   }
 
   async put(result: UploadResult): Promise<StoreOutcome> {
     const { uploadId, identity } = resultIdentity(result);
     const entryPrefix = `${this.prefix}result:`;
-    const outcome = await this.redis.eval(
-      PUT_SCRIPT,
-      3,
+    const outcome = await (this.redis as ScriptedRedis).pictorPutResult(
       `${entryPrefix}${uploadId}`,
       `${this.prefix}predictions`,
       `${this.prefix}errors`,
+      `${this.prefix}sequence`,
       identity,
       JSON.stringify(result),
       this.options.ttlMs,
-      this.now(),
       entryPrefix,
       uploadId,
       this.options.maxPredictions,
