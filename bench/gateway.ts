@@ -57,6 +57,8 @@ async function startServer(kind: Kind, redisUrl = ''): Promise<Server> {
   const child = fork('bench/gateway-server-child.ts', [kind, redisUrl, BENCH_SECRET], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The AWS SDK's Node-version notice would otherwise be printed by every server started.
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
   });
   const { port } = await reply<{ port: number }>(child, 'ready');
   return {
