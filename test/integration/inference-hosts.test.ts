@@ -14,6 +14,7 @@ import {
   type InferenceOutcome,
   type InferenceTry,
 } from '../../lambda/inference-client.ts';
+import { TransientError } from '../../platform/retry.ts';
 import { mnistDigitImage } from '../support/images.ts';
 
 /** Runs `count` classifications of known digits, `concurrency` at a time; `onAnswer` sees each as it lands. */
@@ -108,6 +109,29 @@ describe('the Lambda with several inference hosts', () => {
     const toSlow = tries.filter((t) => t.host === slow.url).length;
     // Each request to the slow host waits 300 ms in its queue; the fast one answers in milliseconds.
     expect(toSlow).toBeLessThan(tries.length / 5);
+  });
+
+  it('with every host down, waits between tries and ends in a transient failure the caller can retry', async () => {
+    // Two ports nobody listens on: taken from hosts started and stopped again.
+    const gone = [await startTestHost(), await startTestHost()];
+    for (const host of gone) await host.close();
+    const tries: InferenceTry[] = [];
+    const client = createInferenceClient({
+      baseUrl: gone.map((h) => h.url),
+      timeoutMs: 5_000,
+      attempts: 4,
+      baseDelayMs: 20,
+      onTry: (t) => tries.push(t),
+    });
+    const image = await mnistDigitImage(1, 1);
+
+    await expect(client.classify('digits', image, 3)).rejects.toThrow(TransientError);
+
+    expect(tries.map((t) => t.result)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    // The first failure moves to the other host at once; after both failed, tries wait.
+    expect(new Set(tries.slice(0, 2).map((t) => t.host)).size).toBe(2);
+    expect(tries[1]?.waitedMs).toBe(0);
+    expect(tries.slice(2).every((t) => t.waitedMs > 0)).toBe(true);
   });
 
   it('skips a host that answers 503 for as long as its Retry-After asks', async () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadResult } from '../../contracts/results.ts';
+import { RESULTS_CHANNEL } from '../../gateway/redis-result-bus.ts';
 import { createResultRelay, type ResultRelay } from '../../gateway/result-relay.ts';
 import { startTestRedis, type TestRedis } from '../support/redis-server.ts';
 import { predictionResult } from '../support/results.ts';
@@ -149,6 +151,33 @@ describe('gateways that share nothing but Redis', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(await g.relay.lookup(uploadId)).toBeUndefined();
+  });
+});
+
+describe('the result bus', () => {
+  it('ignores a message on its channel that is not a result', async () => {
+    const invalid: string[] = [];
+    const g = await gateway({
+      redisUrl: redis.url,
+      ttlMs: 60_000,
+      maxResults: 100,
+      onInvalid: (reason) => invalid.push(reason),
+    });
+    started.push(g);
+    const other = new Redis(redis.url);
+    const marker = randomUUID();
+
+    await other.publish(RESULTS_CHANNEL, 'not json');
+    await other.publish(
+      RESULTS_CHANNEL,
+      JSON.stringify({ type: 'prediction', prediction: { uploadId: 'x' } }),
+    );
+    await g.relay.accept(predictionResult(marker));
+    await g.waitFor(marker);
+    await other.quit();
+
+    expect(invalid).toHaveLength(2);
+    expect(g.delivered).toHaveLength(1);
   });
 });
 
