@@ -138,8 +138,8 @@ if (kind === 'gateway') {
       const { uploadId, token } = parsed.data;
       if (!verifyUploadToken(BENCH_SECRET, uploadId, token)) return;
       mine.add(uploadId);
-      let set = topics.get(uploadId);
-      if (!set) topics.set(uploadId, (set = new Set()));
+      const set = topics.get(uploadId) ?? new Set<WsSocket>();
+      topics.set(uploadId, set);
       set.add(ws);
       ws.send(JSON.stringify({ type: 'subscribed', uploadId }));
     });
