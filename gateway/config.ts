@@ -3,6 +3,7 @@ import { MAX_UPLOAD_BYTES } from '../contracts/image-types.ts';
 import { modelNameSchema } from '../contracts/uploads.ts';
 import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../platform/env-config.ts';
 import type { S3Connection } from '../platform/s3-client.ts';
+import { urlListSchema } from '../platform/url-list.ts';
 
 const envSchema = s3EnvironmentSchema.extend({
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -16,7 +17,10 @@ const envSchema = s3EnvironmentSchema.extend({
   UPLOAD_TOKEN_SECRET: z.string().min(32, 'UPLOAD_TOKEN_SECRET must be at least 32 characters'),
   RESULT_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   MAX_STORED_RESULTS: z.coerce.number().int().positive().default(100_000),
-  INFERENCE_URL: z.url().optional(),
+  INFERENCE_URL: urlListSchema.optional(),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'REDIS_URL must be redis://host:port or rediss://…' })
+    .optional(),
 });
 
 /** The gateway's configuration, read once at start-up. */
@@ -38,8 +42,10 @@ export interface GatewayConfig {
   /** How long a verdict waits for its subscriber (or a poll) in memory. */
   readonly resultTtlSeconds: number;
   readonly maxStoredResults: number;
-  /** The inference host, asked which models exist (for the app's model picker); optional. */
+  /** The first inference host of INFERENCE_URL, asked which models exist (for the app's model picker); optional. */
   readonly inferenceUrl: string | undefined;
+  /** Set when several gateways share results through Redis (gateway/result-relay.ts); unset, one gateway. */
+  readonly redisUrl?: string | undefined;
 }
 
 /** Reads and validates the environment; throws naming each bad variable. */
@@ -58,6 +64,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     uploadTokenSecret: e.UPLOAD_TOKEN_SECRET,
     resultTtlSeconds: e.RESULT_TTL_SECONDS,
     maxStoredResults: e.MAX_STORED_RESULTS,
-    inferenceUrl: e.INFERENCE_URL,
+    inferenceUrl: e.INFERENCE_URL?.[0],
+    redisUrl: e.REDIS_URL,
   });
 }
