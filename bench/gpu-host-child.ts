@@ -8,6 +8,8 @@ export interface ChildHost {
   metrics(): Promise<string>;
   /** SIGTERM (graceful shutdown) and wait for the exit. */
   stop(): Promise<void>;
+  /** SIGKILL (a crash: connections reset, nothing finished) and wait for the exit. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -45,6 +47,10 @@ export async function startChildHost(
     metrics: () => fetch(`${origin}/metrics`).then((r) => r.text()),
     async stop() {
       child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      child.kill('SIGKILL');
       await exited;
     },
   };

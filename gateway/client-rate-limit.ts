@@ -8,6 +8,13 @@ export interface RateLimitPolicy {
   readonly maxClients: number;
 }
 
+/** Presigns per client unless configured: a person uploads a few photos a minute. */
+export const DEFAULT_PRESIGN_RATE_LIMIT: RateLimitPolicy = Object.freeze({
+  burst: 30,
+  perMinute: 60,
+  maxClients: 100_000,
+});
+
 /** The answer for one request: allowed, or refused with how long to wait. */
 export type RateDecision =
   | { readonly allowed: true }

@@ -22,16 +22,21 @@ export function registerSocketRoutes({
 }: GatewayContext): Set<WebSocket<SocketData>> {
   const sockets = new Set<WebSocket<SocketData>>();
   const send = (ws: WebSocket<SocketData>, message: ServerMessage) => {
-    // 2 = dropped for backpressure; the result stays in the store for a re-subscribe or a poll.
+    // 2 = dropped for backpressure: uWS then closes the socket (closeOnBackpressureLimit), and the
+    // result stays in the store for the browser's reconnect and re-subscribe, or its poll.
     if (ws.send(JSON.stringify(message)) === 2)
-      log.warn({ remote: ws.getUserData().remote }, 'message dropped: backpressure');
+      log.warn({ remote: ws.getUserData().remote }, 'client too slow: message dropped, socket closed');
   };
 
   app.ws<SocketData>('/ws', {
     maxPayloadLength: 4 * 1024,
     idleTimeout: 120,
     sendPingsAutomatically: true,
+    // A client that does not read is cut off at 256 KiB queued (far above what 64 subscriptions can
+    // legitimately queue), not buffered without bound, and never left with a verdict silently dropped
+    // (app.publish drops on this limit too): closed, it reconnects and gets what it missed from the store.
     maxBackpressure: 256 * 1024,
+    closeOnBackpressureLimit: 1,
     upgrade: (res, req, context) => {
       res.upgrade<SocketData>(
         { remote: Buffer.from(res.getRemoteAddressAsText()).toString() },

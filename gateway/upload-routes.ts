@@ -5,7 +5,7 @@ import { HttpError } from '../platform/http-error.ts';
 import { HttpExchange, headersOf } from '../platform/http-exchange.ts';
 import { parseJsonBody, readBody } from '../platform/read-body.ts';
 import { clientAddress } from './client-address.ts';
-import { ClientRateLimit } from './client-rate-limit.ts';
+import { ClientRateLimit, DEFAULT_PRESIGN_RATE_LIMIT } from './client-rate-limit.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { createPresignedUpload } from './presign.ts';
 import { verifyUploadToken } from './upload-token.ts';
@@ -14,12 +14,13 @@ const MAX_BODY_BYTES = 16 * 1024;
 
 /** `POST /api/uploads` (presign) and `GET /api/predictions/:uploadId` (the polling fallback). */
 export function registerUploadRoutes({ app, config, s3, results, onUnexpected }: GatewayContext): void {
-  const presignLimit = new ClientRateLimit(config.presignRateLimit);
+  const presignLimit = new ClientRateLimit(config.presignRateLimit ?? DEFAULT_PRESIGN_RATE_LIMIT);
+  const trustedProxyHops = config.trustedProxyHops ?? 0;
   app.post('/api/uploads', (res, req) => {
     const guard = new HttpExchange(res);
     const headers = headersOf(req, ['content-length']);
     // Each presign lets its holder put one image through the classifier: a flood is refused per client.
-    const decision = presignLimit.take(clientAddress(res, req, config.trustedProxyHops));
+    const decision = presignLimit.take(clientAddress(res, req, trustedProxyHops));
     if (!decision.allowed) {
       // The body is not read: uWS drops it with the response.
       guard.json(

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { modelNameSchema } from '../contracts/uploads.ts';
 import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../platform/env-config.ts';
 import type { S3Connection } from '../platform/s3-client.ts';
+import { urlListSchema } from '../platform/url-list.ts';
 
 const envSchema = s3EnvironmentSchema.extend({
-  INFERENCE_URL: z.url().default('http://127.0.0.1:8000'),
+  INFERENCE_URL: z.string().default('http://127.0.0.1:8000').pipe(urlListSchema),
   INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   INFERENCE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   GATEWAY_URL: z.url().default('http://127.0.0.1:8080'),
@@ -22,6 +23,7 @@ const envSchema = s3EnvironmentSchema.extend({
 /** The Lambda's configuration, read once per cold start. */
 export interface LambdaConfig {
   readonly s3: S3Connection;
+  /** One inference host or several, comma-separated (each checked at start-up); requests are spread over them. */
   readonly inferenceUrl: string;
   readonly inferenceTimeoutMs: number;
   /** Tries per call to the inference host, the first included; transient failures only. */
@@ -42,7 +44,7 @@ export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaCo
   const e = parseEnvironment(envSchema, env, 'lambda');
   return Object.freeze({
     s3: s3ConnectionFrom(e),
-    inferenceUrl: e.INFERENCE_URL,
+    inferenceUrl: e.INFERENCE_URL.join(','),
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
     inferenceAttempts: e.INFERENCE_ATTEMPTS,
     gatewayUrl: e.GATEWAY_URL,

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
 import {
   encodeBytesElements,
   IMAGE_INPUT_NAME,
@@ -9,8 +11,10 @@ import {
   v2InferResponseSchema,
 } from '../contracts/inference-api.ts';
 import type { PredictionErrorCode } from '../contracts/prediction.ts';
-import { postOnce } from '../platform/post-once.ts';
-import { isTransientStatus, TransientError, withRetries } from '../platform/retry.ts';
+import { isTransientNetworkError, isTransientStatus, TransientError } from '../platform/retry.ts';
+import { retryAfterMs } from '../platform/retry-after.ts';
+import { splitUrlList } from '../platform/url-list.ts';
+import { type BalancerPolicy, DEFAULT_BALANCER_POLICY, HostBalancer } from './host-balancer.ts';
 
 /** A verdict, or the reason the host gave for refusing the image (a permanent outcome). */
 export type InferenceOutcome =
@@ -18,15 +22,35 @@ export type InferenceOutcome =
   | { readonly ok: false; readonly code: PredictionErrorCode; readonly message: string };
 
 export interface InferenceClient {
-  /** Classifies encoded image bytes; throws TransientError when the host stayed unreachable or overloaded. */
-  classify(model: string, image: Uint8Array, topK: number): Promise<InferenceOutcome>;
+  /**
+   * Classifies encoded image bytes; throws TransientError when every host tried stayed unreachable or
+   * overloaded. `signal` aborts the waits between tries and the request in flight.
+   */
+  classify(model: string, image: Uint8Array, topK: number, signal?: AbortSignal): Promise<InferenceOutcome>;
+}
+
+/** One try against one host, for logs and tests. */
+export interface InferenceTry {
+  readonly host: string;
+  readonly tryNumber: number;
+  /** Time spent waiting before this try because every host was cooling down; 0 when one was free. */
+  readonly waitedMs: number;
+  /** `answered`: a verdict or a refusal; `failed`: transient (down, timeout, 5xx, 429). */
+  readonly result: 'answered' | 'failed';
+  readonly detail?: string;
 }
 
 export interface InferenceClientOptions {
-  readonly baseUrl: string;
+  /** One base URL or several, comma-separated (INFERENCE_URL), or the list itself. */
+  readonly baseUrl: string | readonly string[];
+  /** Per try. */
   readonly timeoutMs: number;
+  /** Tries per classification, the first included; a try on another host follows a failure at once. */
   readonly attempts: number;
+  /** Wait before a try when every host is cooling down: doubles with each try, ±50% jitter. */
   readonly baseDelayMs?: number;
+  readonly balancer?: BalancerPolicy;
+  readonly onTry?: (event: InferenceTry) => void;
 }
 
 /** The output every model in the repository exposes (training/train.py names it so). */
@@ -88,44 +112,108 @@ export function classificationFromResponse(body: unknown): ImageClassification |
 }
 
 /**
- * The inference host over the Open Inference Protocol (`POST /v2/models/{model}/infer`, undici), with a
- * per-try timeout and bounded retries on transient failures only.
+ * The inference hosts over the Open Inference Protocol (`POST /v2/models/{model}/infer`, undici): each
+ * try goes to the host the balancer picks (host-balancer.ts), with a per-try timeout. A transient failure
+ * moves the next try to another host at once; only when every host is cooling down does a try wait
+ * (the soonest host's cooldown, at most the doubling backoff). Refusals of the image are not retried.
  */
 export function createInferenceClient(options: InferenceClientOptions): InferenceClient {
+  const hosts = typeof options.baseUrl === 'string' ? splitUrlList(options.baseUrl) : [...options.baseUrl];
+  const balancer = new HostBalancer(hosts, options.balancer ?? DEFAULT_BALANCER_POLICY);
+  const baseDelayMs = options.baseDelayMs ?? 200;
   return {
-    classify(model, image, topK) {
-      const url = new URL(`/v2/models/${encodeURIComponent(model)}/infer`, options.baseUrl);
+    async classify(model, image, topK, signal) {
+      const path = `/v2/models/${encodeURIComponent(model)}/infer`;
       const { body, headerLength } = imageInferRequest(image, topK);
-      return withRetries(
-        { attempts: options.attempts, baseDelayMs: options.baseDelayMs ?? 200 },
-        async () => {
-          const { status, text } = await postOnce('inference host', url, {
-            body,
-            headers: {
-              'content-type': 'application/octet-stream',
-              [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength),
-            },
-            timeoutMs: options.timeoutMs,
-          });
-          if (status === 200) {
-            const classification = classificationFromResponse(parseJson(text));
-            if (!classification) {
-              return {
-                ok: false,
-                code: 'inference_failed',
-                message: 'the inference host answered in an unexpected shape',
-              };
-            }
-            return { ok: true, classification };
+      let lastFailure: TransientError | undefined;
+      for (let tryNumber = 1; tryNumber <= options.attempts; tryNumber++) {
+        const choice = balancer.choose(Date.now());
+        let waitedMs = 0;
+        if (choice.readyInMs > 0) {
+          const backoff = baseDelayMs * 2 ** (tryNumber - 1) * (0.5 + Math.random());
+          waitedMs = Math.min(choice.readyInMs, backoff);
+          await sleep(waitedMs, undefined, { signal });
+        }
+        const host = choice.host;
+        const ticket = balancer.begin(host, Date.now());
+        let answer: HostAnswer;
+        try {
+          answer = await postInfer(new URL(path, host), body, headerLength, options.timeoutMs, signal);
+        } catch (error) {
+          if (signal?.aborted || !isTransientNetworkError(error)) {
+            balancer.released(ticket);
+            throw error;
           }
+          balancer.failed(ticket, Date.now());
+          lastFailure = new TransientError(
+            `inference host unreachable at ${host}: ${(error as Error).message}`,
+          );
+          options.onTry?.({ host, tryNumber, waitedMs, result: 'failed', detail: lastFailure.message });
+          continue;
+        }
+        const { status, text } = answer;
+        if (isTransientStatus(status)) {
+          balancer.failed(ticket, Date.now(), retryAfterMs(answer.retryAfter, Date.now()));
           const message = errorMessage(text) ?? `inference host answered ${status}`;
-          if (isTransientStatus(status))
-            throw new TransientError(`inference host answered ${status}: ${message}`);
-          return { ok: false, code: PERMANENT_STATUS_CODES.get(status) ?? 'inference_failed', message };
-        },
-      );
+          lastFailure = new TransientError(`inference host ${host} answered ${status}: ${message}`);
+          options.onTry?.({ host, tryNumber, waitedMs, result: 'failed', detail: lastFailure.message });
+          continue;
+        }
+        balancer.succeeded(ticket, Date.now());
+        options.onTry?.({ host, tryNumber, waitedMs, result: 'answered' });
+        return outcomeOf(status, text);
+      }
+      throw lastFailure ?? new TransientError('no try was made; INFERENCE_ATTEMPTS must be at least 1');
     },
   };
+}
+
+interface HostAnswer {
+  readonly status: number;
+  readonly text: string;
+  readonly retryAfter: string | undefined;
+}
+
+async function postInfer(
+  url: URL,
+  body: Buffer,
+  headerLength: number,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<HostAnswer> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const response = await request(url, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/octet-stream',
+      [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength),
+    },
+    signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+  });
+  const retryAfter = response.headers['retry-after'];
+  return {
+    status: response.statusCode,
+    text: await response.body.text(),
+    retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+  };
+}
+
+/** What a non-transient answer means for the user: the verdict, or the host's refusal. */
+function outcomeOf(status: number, text: string): InferenceOutcome {
+  if (status === 200) {
+    const classification = classificationFromResponse(parseJson(text));
+    if (!classification) {
+      return {
+        ok: false,
+        code: 'inference_failed',
+        message: 'the inference host answered in an unexpected shape',
+      };
+    }
+    return { ok: true, classification };
+  }
+  const message = errorMessage(text) ?? `inference host answered ${status}`;
+  return { ok: false, code: PERMANENT_STATUS_CODES.get(status) ?? 'inference_failed', message };
 }
 
 function parseJson(text: string): unknown {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
 import { UPLOADS_PREFIX } from '../contracts/s3-keys.ts';
-import type { RateLimitPolicy } from '../gateway/client-rate-limit.ts';
+import { DEFAULT_PRESIGN_RATE_LIMIT, type RateLimitPolicy } from '../gateway/client-rate-limit.ts';
 import type { GatewayConfig } from '../gateway/config.ts';
 import { type RunningGateway, startGateway } from '../gateway/gateway.ts';
 import { readGpuHostConfig } from '../gpu-host/config.ts';
@@ -44,7 +44,7 @@ export const DEFAULT_STACK_OPTIONS: LocalStackOptions = Object.freeze({
   lambdaRetryDelaysMs: [1_000, 2_000],
   lambdaTimeoutMs: 30_000,
   logLevel: 'info',
-  presignRateLimit: Object.freeze({ burst: 30, perMinute: 60, maxClients: 100_000 }),
+  presignRateLimit: DEFAULT_PRESIGN_RATE_LIMIT,
 });
 
 export interface RunningLocalStack {
