@@ -7,6 +7,7 @@ import { clientMessageSchema } from '../contracts/ws-messages.ts';
 import type { GatewayConfig } from '../gateway/config.ts';
 import { startGateway } from '../gateway/gateway.ts';
 import type { GatewayContext } from '../gateway/gateway-context.ts';
+import { ModelCatalogue } from '../gateway/model-catalogue.ts';
 import { createResultRelay, type ResultRelay } from '../gateway/result-relay.ts';
 import { ResultStore } from '../gateway/result-store.ts';
 import { resultMessage, uploadTopic } from '../gateway/server-messages.ts';
@@ -88,6 +89,7 @@ if (kind === 'gateway') {
     config,
     s3: createS3Client(config.s3),
     results: new ResultStore(600_000, 200_000),
+    models: new ModelCatalogue(undefined, config.defaultModel),
     log: silent,
     onUnexpected: () => {},
   };

@@ -62,6 +62,8 @@ export const groupCoverageSchema = z.object({
   duplicateLabels: count,
   /** Labels replaced by a later label of the same upload. */
   supersededLabels: count,
+  /** Labels that are not one of the model version's labels: counted here, never made a class. */
+  invalidLabels: count.default(0),
 });
 export type GroupCoverage = z.infer<typeof groupCoverageSchema>;
 
@@ -112,6 +114,8 @@ export const runCoverageSchema = z.object({
   duplicatePredictions: count,
   duplicateLabels: count,
   supersededLabels: count,
+  /** Labels that are not one of their model version's labels (see the groups). */
+  invalidLabels: count.default(0),
   malformedLines: count,
   /** Malformed lines by reason, e.g. `invalid_json`, `invalid_prediction.confidence`. */
   malformedByReason: z.record(z.string(), count),

@@ -4,6 +4,7 @@ import { modelNameSchema } from '../contracts/uploads.ts';
 import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../platform/env-config.ts';
 import type { S3Connection } from '../platform/s3-client.ts';
 import { urlListSchema } from '../platform/url-list.ts';
+import { DEFAULT_PRESIGN_RATE_LIMIT, type RateLimitPolicy } from './client-rate-limit.ts';
 
 const envSchema = s3EnvironmentSchema.extend({
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -21,6 +22,10 @@ const envSchema = s3EnvironmentSchema.extend({
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'REDIS_URL must be redis://host:port or rediss://…' })
     .optional(),
+  PRESIGN_BURST: z.coerce.number().int().min(1).default(DEFAULT_PRESIGN_RATE_LIMIT.burst),
+  PRESIGN_PER_MINUTE: z.coerce.number().positive().default(DEFAULT_PRESIGN_RATE_LIMIT.perMinute),
+  RATE_LIMIT_MAX_CLIENTS: z.coerce.number().int().min(1).default(DEFAULT_PRESIGN_RATE_LIMIT.maxClients),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(8).default(0),
 });
 
 /** The gateway's configuration, read once at start-up. */
@@ -42,10 +47,17 @@ export interface GatewayConfig {
   /** How long a verdict waits for its subscriber (or a poll) in memory. */
   readonly resultTtlSeconds: number;
   readonly maxStoredResults: number;
-  /** The first inference host of INFERENCE_URL, asked which models exist (for the app's model picker); optional. */
+  /** The first inference host of INFERENCE_URL, asked which models exist (the app's model picker, label checks); optional. */
   readonly inferenceUrl: string | undefined;
   /** Set when several gateways share results through Redis (gateway/result-relay.ts); unset, one gateway. */
   readonly redisUrl?: string | undefined;
+  /** Presigns per client (token bucket): `burst` at once, refilled at `perMinute`; 429 beyond. Default DEFAULT_PRESIGN_RATE_LIMIT. */
+  readonly presignRateLimit?: RateLimitPolicy | undefined;
+  /**
+   * Proxies in front of the gateway that append to X-Forwarded-For (1 behind an ALB). 0: the header is
+   * ignored and the connection's address is the client (any client could forge the header). Default 0.
+   */
+  readonly trustedProxyHops?: number | undefined;
 }
 
 /** Reads and validates the environment; throws naming each bad variable. */
@@ -66,5 +78,11 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     maxStoredResults: e.MAX_STORED_RESULTS,
     inferenceUrl: e.INFERENCE_URL?.[0],
     redisUrl: e.REDIS_URL,
+    presignRateLimit: Object.freeze({
+      burst: e.PRESIGN_BURST,
+      perMinute: e.PRESIGN_PER_MINUTE,
+      maxClients: e.RATE_LIMIT_MAX_CLIENTS,
+    }),
+    trustedProxyHops: e.TRUSTED_PROXY_HOPS,
   });
 }

@@ -3,14 +3,17 @@ import { type Logger, pino } from 'pino';
 import { HttpExchange, methodNotAllowed } from '../platform/http-exchange.ts';
 import { RouteMethods } from '../platform/route-methods.ts';
 import { createS3Client } from '../platform/s3-client.ts';
+import { API_SECURITY_HEADERS } from '../platform/security-headers.ts';
 import { assertNativeUws, listenExclusive } from '../platform/uws.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { registerLabelRoutes } from './label-routes.ts';
+import { ModelCatalogue } from './model-catalogue.ts';
 import { registerModelRoutes } from './model-routes.ts';
 import { registerReportRoutes } from './report-routes.ts';
 import { registerResultRoutes } from './result-routes.ts';
 import { ResultStore } from './result-store.ts';
+import { appSecurityHeaders, uploadOrigin } from './security-headers.ts';
 import { registerSocketRoutes } from './socket-routes.ts';
 import { StaticFiles } from './static-files.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
@@ -29,7 +32,10 @@ export async function startGateway(
   log: Logger = pino({ level: process.env.LOG_LEVEL ?? 'info' }),
 ): Promise<RunningGateway> {
   assertNativeUws();
-  const files = await StaticFiles.load(config.publicDir);
+  const files = await StaticFiles.load(
+    config.publicDir,
+    appSecurityHeaders([uploadOrigin(config.s3, config.bucket)]),
+  );
   if (files.isEmpty) log.warn({ publicDir: config.publicDir }, 'no built app to serve; run `npm run build`');
   // Every route registered through it refuses untrustworthy framing; the fallbacks answer 405 from it.
   const routes = new RouteMethods(uWS.App());
@@ -38,6 +44,7 @@ export async function startGateway(
     config,
     s3: createS3Client(config.s3),
     results: new ResultStore(config.resultTtlSeconds * 1000, config.maxStoredResults),
+    models: new ModelCatalogue(config.inferenceUrl, config.defaultModel),
     log,
     onUnexpected: (error) => log.error({ err: error }, 'request failed'),
   };
@@ -65,7 +72,9 @@ export async function startGateway(
   app.get('/*', (res, req) => {
     const file = files.resolve(req.getUrl());
     if (!file) {
-      res.writeStatus('404 Not Found').writeHeader('content-type', 'text/plain').end('not found');
+      res.writeStatus('404 Not Found').writeHeader('content-type', 'text/plain');
+      for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) res.writeHeader(name, value);
+      res.end('not found');
       return;
     }
     files.serve(res, file, req.getHeader('accept-encoding'), req.getHeader('if-none-match'));

@@ -5,11 +5,19 @@ import { HttpExchange, headersOf } from '../platform/http-exchange.ts';
 import { parseJsonBody, readBody } from '../platform/read-body.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { LabelIntake } from './label-intake.ts';
+import { labelProblem } from './label-vocabulary.ts';
 
 const MAX_BODY_BYTES = 256 * 1024;
 
 /** `POST /api/labels`: batches of true labels from the app, each authorised by its upload's token. */
-export function registerLabelRoutes({ app, config, s3, log, onUnexpected }: GatewayContext): LabelIntake {
+export function registerLabelRoutes({
+  app,
+  config,
+  s3,
+  models,
+  log,
+  onUnexpected,
+}: GatewayContext): LabelIntake {
   const intake = new LabelIntake(
     {
       async writeBatch(key, jsonLines) {
@@ -36,6 +44,15 @@ export function registerLabelRoutes({ app, config, s3, log, onUnexpected }: Gate
         const issue = parsed.error.issues[0];
         throw new HttpError(400, 'invalid_labels', `${issue?.path.join('.') || 'body'}: ${issue?.message}`);
       }
+      // Labels become classes of the accuracy report: only the models' own labels are taken.
+      const catalogue = await models.list().catch((error: unknown) => {
+        log.warn({ err: error }, 'cannot check labels: the model list is unavailable');
+        throw new HttpError(503, 'labels_unavailable', 'labels cannot be checked now; try again later');
+      });
+      parsed.data.labels.forEach((label, i) => {
+        const problem = labelProblem(label, catalogue);
+        if (problem !== undefined) throw new HttpError(400, 'unknown_label', `labels.${i}.${problem}`);
+      });
       let results: Awaited<ReturnType<LabelIntake['submit']>>;
       try {
         results = await intake.submit(parsed.data);

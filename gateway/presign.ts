@@ -16,7 +16,9 @@ export interface PresignOptions {
 /**
  * A fresh upload: a random uploadId, its capability token, and a presigned PUT URL for
  * `uploads/<uploadId>` that binds the Content-Type, the exact Content-Length and the model
- * (as `x-amz-meta-model`), so S3 refuses any other body.
+ * (as `x-amz-meta-model`), so S3 refuses any other body. `If-None-Match: *` is signed too: S3 creates
+ * the object only if it does not exist, so the URL works once (a second PUT gets 412) and an upload
+ * already classified cannot be replaced under its verdict.
  */
 export async function createPresignedUpload(
   s3: S3Client,
@@ -31,12 +33,13 @@ export async function createPresignedUpload(
     ContentType: request.contentType,
     ContentLength: request.size,
     Metadata: { model },
+    IfNoneMatch: '*',
   });
   const issuedAt = options.now?.() ?? new Date();
   const url = await getSignedUrl(s3, command, {
     expiresIn: options.ttlSeconds,
     signingDate: issuedAt,
-    signableHeaders: new Set(['content-type', 'content-length', 'x-amz-meta-model']),
+    signableHeaders: new Set(['content-type', 'content-length', 'x-amz-meta-model', 'if-none-match']),
     // Kept a header (not hoisted into the query) so that it is signed like the others.
     unhoistableHeaders: new Set(['x-amz-meta-model']),
   });
@@ -44,7 +47,7 @@ export async function createPresignedUpload(
     uploadId,
     url,
     // The browser sets these exactly; it may not set Content-Length itself (fetch derives it from the body).
-    headers: { 'content-type': request.contentType, 'x-amz-meta-model': model },
+    headers: { 'content-type': request.contentType, 'x-amz-meta-model': model, 'if-none-match': '*' },
     token: issueUploadToken(options.tokenSecret, uploadId),
     model,
     expiresAt: new Date(issuedAt.getTime() + options.ttlSeconds * 1000).toISOString(),

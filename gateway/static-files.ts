@@ -41,9 +41,11 @@ export class StaticFiles {
   private constructor(
     private readonly files: ReadonlyMap<string, StaticFile>,
     readonly root: string,
+    private readonly headers: Readonly<Record<string, string>>,
   ) {}
 
-  static async load(root: string): Promise<StaticFiles> {
+  /** `headers` go on every file (the app's security headers). */
+  static async load(root: string, headers: Readonly<Record<string, string>> = {}): Promise<StaticFiles> {
     const files = new Map<string, StaticFile>();
     for (const relative of await listFiles(root)) {
       const body = await readFile(path.join(root, relative));
@@ -60,7 +62,7 @@ export class StaticFiles {
           : 'no-cache',
       });
     }
-    return new StaticFiles(files, root);
+    return new StaticFiles(files, root, headers);
   }
 
   get isEmpty(): boolean {
@@ -83,6 +85,9 @@ export class StaticFiles {
       res.writeHeader('etag', file.etag);
       res.writeHeader('vary', 'accept-encoding');
       res.writeHeader('x-content-type-options', 'nosniff');
+      for (const [name, value] of Object.entries(this.headers)) {
+        if (name !== 'x-content-type-options') res.writeHeader(name, value);
+      }
     };
     if (ifNoneMatch === file.etag) {
       common(304);

@@ -4,6 +4,8 @@ import type { PredictionStatus } from '../contracts/ws-messages.ts';
 import { HttpError } from '../platform/http-error.ts';
 import { HttpExchange, headersOf } from '../platform/http-exchange.ts';
 import { parseJsonBody, readBody } from '../platform/read-body.ts';
+import { clientAddress } from './client-address.ts';
+import { ClientRateLimit, DEFAULT_PRESIGN_RATE_LIMIT } from './client-rate-limit.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { createPresignedUpload } from './presign.ts';
 import { verifyUploadToken } from './upload-token.ts';
@@ -12,9 +14,25 @@ const MAX_BODY_BYTES = 16 * 1024;
 
 /** `POST /api/uploads` (presign) and `GET /api/predictions/:uploadId` (the polling fallback). */
 export function registerUploadRoutes({ app, config, s3, results, onUnexpected }: GatewayContext): void {
+  const presignLimit = new ClientRateLimit(config.presignRateLimit ?? DEFAULT_PRESIGN_RATE_LIMIT);
+  const trustedProxyHops = config.trustedProxyHops ?? 0;
   app.post('/api/uploads', (res, req) => {
     const guard = new HttpExchange(res);
     const headers = headersOf(req, ['content-length']);
+    // Each presign lets its holder put one image through the classifier: a flood is refused per client.
+    const decision = presignLimit.take(clientAddress(res, req, trustedProxyHops));
+    if (!decision.allowed) {
+      // The body is not read: uWS drops it with the response.
+      guard.json(
+        429,
+        {
+          error: `too many uploads from this address; try again in ${decision.retryAfterSeconds} s`,
+          code: 'rate_limited',
+        },
+        { 'retry-after': String(decision.retryAfterSeconds) },
+      );
+      return;
+    }
     void (async () => {
       const body = parseJsonBody(await readBody(guard, MAX_BODY_BYTES, headers['content-length'] ?? ''));
       const parsed = createUploadRequestSchema.safeParse(body);

@@ -27,6 +27,8 @@ export interface GroupCounts {
   duplicatePredictions: number;
   duplicateLabels: number;
   supersededLabels: number;
+  /** Labelled predictions whose label is not one of the model version's labels: not scored. */
+  invalidLabels: number;
 }
 
 /** What belongs to no model: input bookkeeping and labels whose upload has no prediction. */
@@ -79,6 +81,7 @@ export function emptyGroupCounts(): GroupCounts {
     duplicatePredictions: 0,
     duplicateLabels: 0,
     supersededLabels: 0,
+    invalidLabels: 0,
   };
 }
 
@@ -164,6 +167,7 @@ export function mergeGroupCounts(into: GroupCounts, from: GroupCounts): void {
   into.duplicatePredictions += from.duplicatePredictions;
   into.duplicateLabels += from.duplicateLabels;
   into.supersededLabels += from.supersededLabels;
+  into.invalidLabels += from.invalidLabels;
 }
 
 /** Adds `from` into `into`. */
@@ -202,6 +206,7 @@ export function serializeGroupCounts(counts: GroupCounts): string {
     dupPredictions: counts.duplicatePredictions,
     dupLabels: counts.duplicateLabels,
     superseded: counts.supersededLabels,
+    invalid: counts.invalidLabels,
   });
 }
 
@@ -265,6 +270,7 @@ export function parseGroupCounts(value: string): GroupCounts {
   counts.duplicatePredictions = countField(raw, 'dupPredictions', value);
   counts.duplicateLabels = countField(raw, 'dupLabels', value);
   counts.supersededLabels = countField(raw, 'superseded', value);
+  counts.invalidLabels = countField(raw, 'invalid', value);
   return counts;
 }
 

@@ -98,6 +98,7 @@ export function finalizeMetrics(
       duplicatePredictions: sum((m) => m.coverage.duplicatePredictions),
       duplicateLabels: global.duplicateLabels + sum((m) => m.coverage.duplicateLabels),
       supersededLabels: global.supersededLabels + sum((m) => m.coverage.supersededLabels),
+      invalidLabels: sum((m) => m.coverage.invalidLabels),
       malformedLines: totalMalformed(global),
       malformedByReason: Object.fromEntries(
         [...global.malformed.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),

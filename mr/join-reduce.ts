@@ -1,3 +1,4 @@
+import type { ManifestLabels } from './class-order.ts';
 import {
   addMalformed,
   addScored,
@@ -92,10 +93,31 @@ function dayOf(iso: string): string {
  * Sums joined uploads into partial counts per model, version and day, the way the join reducer does
  * for all the keys it sees, so that it emits a few lines rather than one per upload. Memory grows with
  * the number of groups (models × versions × days), not with the uploads.
+ *
+ * Given the models' class lists, a label that is not one of its model version's labels (or of a version
+ * with no list) is counted as invalid instead of scored: labels come from anyone, and each distinct
+ * string would otherwise become a class, a confusion row and a table row of the report.
  */
 export class JoinAccumulator {
   private readonly groups = new Map<string, GroupCounts>();
   private readonly global: GlobalCounts = emptyGlobalCounts();
+  private readonly classes: Map<string, ReadonlySet<string>> | undefined;
+
+  constructor(classLists?: ManifestLabels) {
+    if (classLists === undefined) return;
+    this.classes = new Map();
+    for (const [model, versions] of Object.entries(classLists)) {
+      for (const [version, labels] of Object.entries(versions)) {
+        this.classes.set(JSON.stringify([model, version]), new Set(labels));
+      }
+    }
+  }
+
+  /** Whether `label` may be scored against this model version. */
+  private isClass(model: string, version: string, label: string): boolean {
+    if (this.classes === undefined) return true;
+    return this.classes.get(JSON.stringify([model, version]))?.has(label) ?? false;
+  }
 
   add(joined: JoinedUpload): void {
     if (joined.malformedValues > 0) addMalformed(this.global, 'invalid_join_value', joined.malformedValues);
@@ -117,6 +139,10 @@ export class JoinAccumulator {
     group.supersededLabels += joined.supersededLabels;
     if (label === null) {
       group.predictionsWithoutLabel += 1;
+      return;
+    }
+    if (!this.isClass(prediction.model, prediction.modelVersion, label.label)) {
+      group.invalidLabels += 1;
       return;
     }
     addScored(group, {

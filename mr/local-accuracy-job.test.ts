@@ -13,6 +13,7 @@ import { runLocalAccuracyJob } from './local-accuracy-job.ts';
 import { loadManifestLabels } from './manifest-labels.ts';
 import { directoryReportSink, s3ReportSink } from './report-publisher.ts';
 import { expectSameMetrics } from './testing/expect-same-metrics.ts';
+import { label, line, prediction } from './testing/records.ts';
 import { referenceMetrics } from './testing/reference-metrics.ts';
 import { syntheticRecords, writeSyntheticDir } from './testing/synthetic-records.ts';
 
@@ -47,7 +48,9 @@ describe('the local runner', () => {
     const { runId: _r, generatedAt: _g, ...metrics } = result.metrics;
     expectSameMetrics(
       metrics,
-      referenceMetrics([...syntheticRecords(options)].map(lineOf), await loadManifestLabels('models')),
+      referenceMetrics([...syntheticRecords(options)].map(lineOf), await loadManifestLabels('models'), {
+        checkLabels: true,
+      }),
     );
 
     const latest = latestReportPointerSchema.parse(
@@ -136,10 +139,59 @@ describe('the local runner against a real local S3', () => {
     const { runId: _r, generatedAt: _g, ...rest } = metrics;
     expectSameMetrics(
       rest,
-      referenceMetrics([...syntheticRecords(options)].map(lineOf), await loadManifestLabels('models')),
+      referenceMetrics([...syntheticRecords(options)].map(lineOf), await loadManifestLabels('models'), {
+        checkLabels: true,
+      }),
     );
     expect(metrics).toEqual(result.metrics);
     const report = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: latest.reportKey }));
     expect(report.ContentType).toBe('text/html; charset=utf-8');
+  });
+
+  it('stays small and succeeds with 1,500 made-up labels: they are counted as invalid, latest.json moves on', async () => {
+    const uploads = Array.from({ length: 1500 }, (_, i) => i + 1);
+    const predictionLines = uploads.map((i) => line(prediction(i, { label: String(i % 10) })));
+    // Every label a different string, as an abuser posting through the API would make them.
+    const labelLines = uploads.map((i) => line(label(i, i, { label: `garbage ${i} ${'x'.repeat(40)}` })));
+    labelLines.push(line(label(9999, 10, { label: '0', labeledAt: '2026-03-01T11:00:00.000Z' })));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'predictions/dt=2026-03-01/many.json',
+        Body: `${predictionLines.join('\n')}\n`,
+      }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'labels/dt=2026-03-01/garbage.jsonl',
+        Body: `${labelLines.join('\n')}\n`,
+      }),
+    );
+
+    const result = await runLocalAccuracyJob({
+      source: { kind: 's3', s3, bucket: BUCKET },
+      sink: s3ReportSink(s3, BUCKET),
+      runId: 'run-abuse',
+      ...layout(),
+      workRoot: path.join(dir, 'work'),
+    });
+    const object = async (key: string) =>
+      (await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString()) ??
+      '';
+    const latest = latestReportPointerSchema.parse(JSON.parse(await object('reports/latest.json')));
+    expect(latest.runId).toBe('run-abuse');
+    const metricsJson = await object(latest.metricsKey);
+    const html = await object(latest.reportKey);
+    const digits = result.metrics.models.find((m) => m.model === 'digits' && m.version === '1');
+    expect(digits?.confusion.labels).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    // Upload 10's later label "0" replaced its garbage one; the other 1,499 are invalid.
+    expect(digits?.coverage.invalidLabels).toBeGreaterThanOrEqual(1499);
+    expect(result.metrics.coverage.invalidLabels).toBeGreaterThanOrEqual(1499);
+    expect(metricsJson).not.toContain('garbage');
+    expect(html).not.toContain('garbage');
+    // Bounded by the manifests' classes, not by the labels posted (the abuse made 4.4 MB and 235 MB).
+    expect(Buffer.byteLength(metricsJson)).toBeLessThan(256 * 1024);
+    expect(Buffer.byteLength(html)).toBeLessThan(512 * 1024);
   });
 });

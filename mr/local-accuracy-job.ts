@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -75,8 +75,11 @@ export async function runLocalAccuracyJob(job: LocalAccuracyJob): Promise<LocalA
     } else {
       inputDir = job.source.dir;
     }
+    const classListsFile = path.join(workDir, 'class-lists.json');
+    await writeFile(classListsFile, JSON.stringify(manifests));
     const lines = await runLocalJobs(inputDir, {
       bundles,
+      classListsFile,
       workDir,
       mappers: job.mappers,
       reducers: job.reducers,

@@ -103,6 +103,7 @@ export function computeMetrics(counts: GroupCounts, labels: readonly string[]): 
       duplicatePredictions: counts.duplicatePredictions,
       duplicateLabels: counts.duplicateLabels,
       supersededLabels: counts.supersededLabels,
+      invalidLabels: counts.invalidLabels,
     },
   };
 }

@@ -15,7 +15,7 @@ function viaJobs(lines: readonly string[], layout: { mappers: number; reducers: 
     runId: _r,
     generatedAt: _g,
     ...metrics
-  } = finalizeMetrics(simulateJobs(lines, layout), {
+  } = finalizeMetrics(simulateJobs(lines, layout, MANIFESTS), {
     runId: 'test',
     generatedAt: new Date(0),
     manifests: MANIFESTS,
@@ -39,7 +39,7 @@ describe('the jobs, end to end through the pure core', () => {
         irregular: 0.04,
         malformedEvery: 60,
       });
-      const expected = referenceMetrics(lines, MANIFESTS);
+      const expected = referenceMetrics(lines, MANIFESTS, { checkLabels: true });
       const actual = viaJobs(lines, layout);
       expectSameMetrics(actual, expected);
       expect(actual.coverage.duplicateLabels).toBeGreaterThan(0);
@@ -51,6 +51,27 @@ describe('the jobs, end to end through the pure core', () => {
     const lines = syntheticLines({ uploads: 800, seed: 9 });
     const one = viaJobs(lines, { seed: 1, mappers: 1, reducers: 1 });
     expectSameMetrics(viaJobs(lines, { seed: 2, mappers: 5, reducers: 4 }), one);
+  });
+
+  it('count labels that are not one of the model version labels as invalid instead of making them classes', () => {
+    const made = Array.from({ length: 1200 }, (_, i) => i + 1);
+    const lines = [
+      ...made.map((i) => line(prediction(i, { label: '3' }))),
+      ...made.map((i) => line(label(i, i, { label: `made-up label ${i}` }))),
+      line(prediction(5000, { label: '3' })),
+      line(label(5000, 5000, { label: '3' })),
+      line(prediction(5001, { model: 'unknown', label: 'x' })),
+      line(label(5001, 5001, { label: 'x' })),
+    ];
+    const m = viaJobs(lines, { seed: 5, mappers: 3, reducers: 4 });
+    expect(m.coverage.invalidLabels).toBe(1201);
+    const [digits, unknown] = m.models;
+    expect(digits?.confusion.labels).toEqual(MANIFESTS.digits?.['1']);
+    expect(digits).toMatchObject({ n: 1, correct: 1, coverage: { invalidLabels: 1200 } });
+    // A model version without a manifest has nothing to check labels against: none is scored.
+    expect(unknown).toMatchObject({ model: 'unknown', n: 0, coverage: { invalidLabels: 1 } });
+    expect(unknown?.confusion.labels).toEqual([]);
+    expectSameMetrics(m, referenceMetrics(lines, MANIFESTS, { checkLabels: true }));
   });
 
   it('score a small hand-worked case', () => {
@@ -79,6 +100,7 @@ describe('the jobs, end to end through the pure core', () => {
       duplicatePredictions: 0,
       duplicateLabels: 1,
       supersededLabels: 1,
+      invalidLabels: 0,
       malformedLines: 1,
       malformedByReason: { invalid_json: 1 },
     });

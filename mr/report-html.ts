@@ -41,6 +41,7 @@ ${metrics.models.length === 0 ? '<p>No model has labelled predictions yet.</p>' 
 <tr><th scope="row">Duplicate predictions dropped</th><td>${c.duplicatePredictions}</td></tr>
 <tr><th scope="row">Duplicate labels dropped</th><td>${c.duplicateLabels}</td></tr>
 <tr><th scope="row">Labels replaced by a later one</th><td>${c.supersededLabels}</td></tr>
+<tr><th scope="row">Labels that are not one of the model's labels</th><td>${c.invalidLabels}</td></tr>
 <tr><th scope="row">Malformed lines</th><td>${c.malformedLines}</td></tr>
 </tbody>
 </table>

@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse } from '@trufflesuite/uws-js-unofficial';
 import { HttpError, type ResponseHeaders } from './http-error.ts';
+import { API_SECURITY_HEADERS } from './security-headers.ts';
 
 export type { ResponseHeaders } from './http-error.ts';
 
@@ -20,6 +21,7 @@ const STATUS_LINES: Readonly<Record<number, string>> = {
   422: '422 Unprocessable Entity',
   429: '429 Too Many Requests',
   500: '500 Internal Server Error',
+  502: '502 Bad Gateway',
   503: '503 Service Unavailable',
 };
 
@@ -161,12 +163,17 @@ export class HttpExchange {
     this.finish();
   }
 
-  /** Sends `body` as JSON, not to be cached unless `headers` say otherwise. */
+  /** Sends `body` as JSON, not to be cached unless `headers` say otherwise, with API_SECURITY_HEADERS. */
   json(status: number, body: unknown, headers?: ResponseHeaders, closeConnection = false): void {
     this.send(
       status,
       JSON.stringify(body),
-      { 'cache-control': 'no-store', ...headers, 'content-type': 'application/json' },
+      {
+        'cache-control': 'no-store',
+        ...API_SECURITY_HEADERS,
+        ...headers,
+        'content-type': 'application/json',
+      },
       closeConnection,
     );
   }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
 import { UPLOADS_PREFIX } from '../contracts/s3-keys.ts';
+import { DEFAULT_PRESIGN_RATE_LIMIT, type RateLimitPolicy } from '../gateway/client-rate-limit.ts';
 import type { GatewayConfig } from '../gateway/config.ts';
 import { type RunningGateway, startGateway } from '../gateway/gateway.ts';
 import { readGpuHostConfig } from '../gpu-host/config.ts';
@@ -11,6 +10,7 @@ import type { LambdaConfig } from '../lambda/config.ts';
 import { createHandler } from '../lambda/handler.ts';
 import { EventBridge } from './event-bridge.ts';
 import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from './local-s3.ts';
+import { loadOrCreateSecrets } from './stack-secrets.ts';
 
 export interface LocalStackOptions {
   /** 0 picks a free port (tests); the one command uses 4569, 8000 and 8080. */
@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   readonly lambdaRetryDelaysMs: readonly number[];
   readonly lambdaTimeoutMs: number;
   readonly logLevel: string;
+  /** Presigns per client; the load generator raises it (all its users share one address). */
+  readonly presignRateLimit: RateLimitPolicy;
 }
 
 export const DEFAULT_STACK_OPTIONS: LocalStackOptions = Object.freeze({
@@ -42,6 +44,7 @@ export const DEFAULT_STACK_OPTIONS: LocalStackOptions = Object.freeze({
   lambdaRetryDelaysMs: [1_000, 2_000],
   lambdaTimeoutMs: 30_000,
   logLevel: 'info',
+  presignRateLimit: DEFAULT_PRESIGN_RATE_LIMIT,
 });
 
 export interface RunningLocalStack {
@@ -101,6 +104,8 @@ export async function startLocalStack(
     resultTtlSeconds: 3600,
     maxStoredResults: 100_000,
     inferenceUrl: gpuHost.url,
+    presignRateLimit: options.presignRateLimit,
+    trustedProxyHops: 0,
   };
   const gateway = await startGateway(gatewayConfig, log.child({ service: 'gateway' }));
 
@@ -144,28 +149,4 @@ export async function startLocalStack(
       await s3.close();
     },
   };
-}
-
-interface StackSecrets {
-  readonly resultSigningSecret: string;
-  readonly uploadTokenSecret: string;
-}
-
-/**
- * The local stack's secrets, made on first start and kept beside the data, so upload tokens the
- * app holds (for labels it syncs later) stay valid across restarts.
- */
-async function loadOrCreateSecrets(dataDir: string): Promise<StackSecrets> {
-  const file = path.join(dataDir, 'secrets.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as StackSecrets;
-  } catch {
-    const secrets = {
-      resultSigningSecret: randomBytes(32).toString('base64url'),
-      uploadTokenSecret: randomBytes(32).toString('base64url'),
-    };
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    return secrets;
-  }
 }

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { DEFAULT_STACK_OPTIONS, startLocalStack } from './local-stack.ts';
+import { CorruptSecretsError } from './stack-secrets.ts';
 
 // `npm start`: the whole system on this machine, until Ctrl-C.
 try {
@@ -11,7 +12,14 @@ try {
   process.exit(1);
 }
 
-const stack = await startLocalStack({ logLevel: process.env.LOG_LEVEL ?? 'info' });
+const stack = await startLocalStack({ logLevel: process.env.LOG_LEVEL ?? 'info' }).catch((error: unknown) => {
+  // A broken secrets file is the operator's to fix: say so without a stack trace.
+  if (error instanceof CorruptSecretsError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+});
 const appUrl = `http://localhost:${stack.gateway.port}`;
 console.log(`
   Pictor is running.

@@ -72,6 +72,9 @@ export class GatewayService extends Construct {
         AWS_REGION: props.bucket.stack.region,
         INFERENCE_URL: props.inferenceUrl,
         DEFAULT_MODEL: props.defaultModel,
+        // The ALB appends the client's address to X-Forwarded-For; only the ALB and the Lambda reach
+        // this port (security group), so its entry is the one per-client limits go by.
+        TRUSTED_PROXY_HOPS: '1',
       },
       secretEnvironment: {
         RESULT_SIGNING_SECRET: props.resultSigningSecret.secretArn,

@@ -13,7 +13,8 @@ export interface StorageProps {
 }
 
 /** The headers the app sends with its presigned PUT (gateway/presign.ts signs exactly these). */
-const UPLOAD_HEADERS = ['content-type', 'x-amz-meta-model'];
+// If-None-Match: the presigned PUT is conditional (the URL works once).
+const UPLOAD_HEADERS = ['content-type', 'x-amz-meta-model', 'if-none-match'];
 
 /** The bucket: private, encrypted, TLS-only; browsers PUT to it from the app's origin only. */
 export class Storage extends Construct {

@@ -74,7 +74,7 @@ describe('the default deployment', () => {
         CorsRules: [
           Match.objectLike({
             AllowedMethods: ['PUT', 'GET', 'HEAD'],
-            AllowedHeaders: ['content-type', 'x-amz-meta-model'],
+            AllowedHeaders: ['content-type', 'x-amz-meta-model', 'if-none-match'],
             AllowedOrigins: [
               {
                 'Fn::Join': [

@@ -79,7 +79,7 @@ export function accuracySteps(plan: EmrPlan): StepConfig[] {
           'stream.map.input.ignoreKey=true',
           ...COMMON_PROPERTIES,
           '-files',
-          [at(keys.joinMapper), at(keys.joinReducer)].join(','),
+          [at(keys.joinMapper), at(keys.joinReducer), at(keys.classLists)].join(','),
           '-inputformat',
           'org.apache.hadoop.mapred.lib.CombineTextInputFormat',
           ...inputs,
@@ -88,7 +88,8 @@ export function accuracySteps(plan: EmrPlan): StepConfig[] {
           '-mapper',
           'node join-mapper.js',
           '-reducer',
-          'node join-reducer.js',
+          // The class lists: labels outside them are counted as invalid, never made classes.
+          'node join-reducer.js class-lists.json',
           '-numReduceTasks',
           String(plan.reducers),
         ],

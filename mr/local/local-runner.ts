@@ -14,6 +14,8 @@ export interface LocalRunnerOptions {
   readonly reducers: number;
   /** Memory of each `sort` before it spills sorted runs to disk, in sort's syntax (`64M`). */
   readonly sortBuffer: string;
+  /** The models' class lists (JSON `ManifestLabels`), given to the join reducer to check labels. */
+  readonly classListsFile: string;
   readonly onProgress: (progress: JobProgress) => void;
   readonly signal: AbortSignal;
 }
@@ -59,7 +61,7 @@ export async function runLocalJobs(inputDir: string, options: LocalRunnerOptions
     inputRoots: [path.join(inputDir, 'predictions'), path.join(inputDir, 'labels')],
     mapTasks: options.mappers,
     mapper: node(bundles['join-mapper']),
-    reducer: node(bundles['join-reducer']),
+    reducer: node(bundles['join-reducer'], options.classListsFile),
     reduceTasks: options.reducers,
     outputDir: path.join(workDir, 'join'),
   };

@@ -19,6 +19,8 @@ interface Row {
 export function referenceMetrics(
   lines: readonly string[],
   manifests: ManifestLabels,
+  /** Count labels outside their model version's manifest as invalid, as the job does given class lists. */
+  options: { readonly checkLabels?: boolean } = {},
 ): Omit<AccuracyMetrics, 'runId' | 'generatedAt'> {
   type P = ReturnType<typeof predictionSchema.parse>;
   type L = ReturnType<typeof labelRecordSchema.parse>;
@@ -74,6 +76,7 @@ export function referenceMetrics(
   let dupLabels = 0;
   let superseded = 0;
   let predictionsWithoutLabel = 0;
+  let invalidLabels = 0;
   const uploads = new Set([...predictions.keys(), ...labels.keys()]);
   for (const uploadId of uploads) {
     const ps = predictions.get(uploadId) ?? [];
@@ -119,7 +122,13 @@ export function referenceMetrics(
     if (!day) {
       day = {
         rows: [],
-        cov: { predictionsWithoutLabel: 0, duplicatePredictions: 0, duplicateLabels: 0, supersededLabels: 0 },
+        cov: {
+          predictionsWithoutLabel: 0,
+          duplicatePredictions: 0,
+          duplicateLabels: 0,
+          supersededLabels: 0,
+          invalidLabels: 0,
+        },
       };
       g.days.set(dayKey, day);
     }
@@ -129,6 +138,12 @@ export function referenceMetrics(
     if (!latestLabel) {
       predictionsWithoutLabel++;
       day.cov.predictionsWithoutLabel++;
+      continue;
+    }
+    const classes = manifests[latestPrediction.model]?.[latestPrediction.modelVersion];
+    if (options.checkLabels && !classes?.includes(latestLabel.label)) {
+      invalidLabels++;
+      day.cov.invalidLabels++;
       continue;
     }
     day.rows.push({
@@ -155,6 +170,7 @@ export function referenceMetrics(
           duplicatePredictions: total((c) => c.duplicatePredictions),
           duplicateLabels: total((c) => c.duplicateLabels),
           supersededLabels: total((c) => c.supersededLabels),
+          invalidLabels: total((c) => c.invalidLabels),
         },
         days: days.map(([day, d]) => ({ day, ...classification(d.rows, classes), coverage: d.cov })),
       };
@@ -169,6 +185,7 @@ export function referenceMetrics(
       duplicatePredictions: dupPredictions,
       duplicateLabels: dupLabels,
       supersededLabels: superseded,
+      invalidLabels,
       malformedLines: Object.values(malformed).reduce((a, b) => a + b, 0),
       malformedByReason: malformed,
     },
@@ -301,6 +318,7 @@ export function classification(rows: readonly Row[], labels: readonly string[]):
       duplicatePredictions: 0,
       duplicateLabels: 0,
       supersededLabels: 0,
+      invalidLabels: 0,
     },
   };
 }

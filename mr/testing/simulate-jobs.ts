@@ -1,4 +1,5 @@
 import { seededRandom } from '../../test/support/seeded-random.ts';
+import type { ManifestLabels } from '../class-order.ts';
 import { addMalformed, emptyGlobalCounts, GLOBAL_KEY, serializeGlobalCounts } from '../counts.ts';
 import { mapLine } from '../join-map.ts';
 import { JoinAccumulator, reduceKey } from '../join-reduce.ts';
@@ -14,6 +15,8 @@ import { mapTotalsLine, mergeKey, rejectedCountsLine, splitKeyValue } from '../t
 export function simulateJobs(
   lines: readonly string[],
   layout: { mappers: number; reducers: number; seed: number },
+  /** Given to the join reducers, as the runners do: labels outside them are counted as invalid. */
+  classLists?: ManifestLabels,
 ): string[] {
   const random = seededRandom(layout.seed);
   const encoder = new TextEncoder();
@@ -37,7 +40,7 @@ export function simulateJobs(
     collect(`${GLOBAL_KEY}\t${serializeGlobalCounts(stats)}`);
   }
   const joinOutput = partitions.flatMap((partition) => {
-    const sums = new JoinAccumulator();
+    const sums = new JoinAccumulator(classLists);
     for (const [key, values] of groupSorted(partition)) {
       if (key === GLOBAL_KEY) sums.addGlobal(values);
       else sums.add(reduceKey(key, values));

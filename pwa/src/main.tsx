@@ -1,3 +1,4 @@
+import './zod-without-eval.ts';
 import { render } from 'preact';
 import { App } from './app.tsx';
 import { registerServiceWorker } from './service-worker-registration.ts';

@@ -3,6 +3,7 @@
  * bundled models (the list is injected at build time by vite-plugin-pwa), answers navigations with the
  * cached app offline, and sends queued uploads and labels when Background Sync says the network is back.
  */
+import './zod-without-eval.ts';
 import { clientsClaim } from 'workbox-core';
 import {
   cleanupOutdatedCaches,

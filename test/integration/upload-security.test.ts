@@ -1,3 +1,4 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPresignedUpload } from '../../gateway/presign.ts';
 import { createS3Client } from '../../platform/s3-client.ts';
@@ -25,13 +26,41 @@ describe('presigned uploads are enforced by the S3 server', () => {
     const upload = await createUpload(stack.gatewayUrl, { contentType: 'image/png', size: image.length });
     const url = new URL(upload.url);
     expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(
-      expect.arrayContaining(['content-length', 'content-type', 'host', 'x-amz-meta-model']),
+      expect.arrayContaining(['content-length', 'content-type', 'host', 'if-none-match', 'x-amz-meta-model']),
     );
     expect([...url.searchParams.keys()].filter((k) => k.toLowerCase().startsWith('x-amz-checksum'))).toEqual(
       [],
     );
     expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
     expect(url.pathname).toBe(`/${stack.gatewayConfig.bucket}/uploads/${upload.uploadId}`);
+  });
+
+  it('takes a presigned URL once: a second PUT is refused and the first image stays', async () => {
+    const upload = await createUpload(stack.gatewayUrl, { contentType: 'image/png', size: image.length });
+    expect(upload.headers).toMatchObject({ 'if-none-match': '*' });
+    expect((await putToS3(upload, image)).status).toBe(200);
+    const other = Buffer.from(image);
+    other[other.length - 1] = (other[other.length - 1] ?? 0) ^ 0xff;
+    const again = await putToS3(upload, other);
+    expect(again.status).toBe(412);
+    expect(await again.text()).toContain('PreconditionFailed');
+    const s3 = createS3Client(stack.gatewayConfig.s3);
+    try {
+      const stored = await s3.send(
+        new GetObjectCommand({ Bucket: stack.gatewayConfig.bucket, Key: `uploads/${upload.uploadId}` }),
+      );
+      expect(Buffer.from((await stored.Body?.transformToByteArray()) ?? [])).toEqual(image);
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it('refuses a PUT that leaves out the signed If-None-Match (it would overwrite)', async () => {
+    const upload = await createUpload(stack.gatewayUrl, { contentType: 'image/png', size: image.length });
+    const { 'if-none-match': _dropped, ...withoutCondition } = upload.headers;
+    const response = await putToS3(upload, image, withoutCondition);
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain('SignatureDoesNotMatch');
   });
 
   it('refuses a tampered signature', async () => {

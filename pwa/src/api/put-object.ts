@@ -28,5 +28,6 @@ export async function putObjectWithFetch(
     signal?.throwIfAborted();
     throw new NetworkError('the upload to storage failed (connection lost or refused)', { cause: error });
   }
-  if (!response.ok) throw new UploadRejectedError(response.status);
+  // 412: the URL is signed `If-None-Match: *` and the object exists — an earlier try of ours landed.
+  if (!response.ok && response.status !== 412) throw new UploadRejectedError(response.status);
 }

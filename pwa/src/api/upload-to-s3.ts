@@ -47,7 +47,8 @@ export function uploadToS3(
     });
     xhr.addEventListener('load', () =>
       settle(() => {
-        if (xhr.status >= 200 && xhr.status < 300) {
+        // 412: the URL is signed `If-None-Match: *` and the object exists — an earlier try of ours landed.
+        if ((xhr.status >= 200 && xhr.status < 300) || xhr.status === 412) {
           onProgress?.(1);
           resolve();
         } else {
