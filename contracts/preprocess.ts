@@ -20,6 +20,7 @@ import {
   toGreyscale,
 } from './image-ops.ts';
 import type { PreprocessingKind } from './model-manifest.ts';
+import { normaliseStrokes } from './stroke-normalise.ts';
 
 /** Decoded pixels: 4 bytes per pixel (R, G, B, A), row-major, e.g. canvas `ImageData` or sharp's `.raw()`. */
 export interface RgbaImage {
@@ -324,7 +325,9 @@ function preprocessDigit(image: RgbaImage): Float32Array {
   const { labels, components } = labelComponents(solid, width, height);
   const { kept, crop } = selectSubject(components, width, height, 'mnist-digit');
   clearOutside(ink, labels, width, kept, crop);
-  const box = strokeBox(ink, width, crop);
+  let box = strokeBox(ink, width, crop);
+  // Photos only: at MNIST's own size the strokes already are MNIST's (and must stay untouched).
+  if (Math.max(box.width, box.height) >= HALO_TRIM_MIN_SIDE) { const a = normaliseStrokes(ink, width, height, box); (globalThis as any).__dbg?.push({ ...a, before: box }); box = a.box; }
   const digit = resampleArea(
     { data: ink, width, height },
     box,

@@ -7,6 +7,7 @@ import { atElement, ImageTooLargeError, UnsupportedImageError } from './errors.t
 import { type DecodeLimits, decodeImage } from './image-decoder.ts';
 import type { GpuHostMetrics } from './metrics.ts';
 import type { ModelRegistry } from './model-registry.ts';
+import { isOutOfDistribution } from '../contracts/out-of-distribution.ts';
 import { topK } from './top-k.ts';
 import type { ModelInput } from './v2-infer-request.ts';
 
@@ -61,6 +62,7 @@ export class InferenceService {
       label: best.label,
       confidence: best.confidence,
       topK: ranked,
+      outOfDistribution: isOutOfDistribution(manifest, best.confidence),
     };
   }
 

@@ -80,6 +80,8 @@ export function classificationFromResponse(body: unknown): ImageClassification |
       label: best?.label,
       confidence: best?.confidence,
       topK,
+      // The host flags each batch row (`true`/`false`, comma separated); one image here.
+      outOfDistribution: String(output.parameters?.out_of_distribution ?? '').split(',')[0] === 'true',
     });
     return verdict.success ? verdict.data : undefined;
   } catch {

@@ -27,6 +27,8 @@ export interface GroupCounts {
   duplicatePredictions: number;
   duplicateLabels: number;
   supersededLabels: number;
+  /** Predictions (labelled or not) the model flagged as out of distribution ("not a digit"). */
+  outOfDistribution: number;
 }
 
 /** What belongs to no model: input bookkeeping and labels whose upload has no prediction. */
@@ -79,6 +81,7 @@ export function emptyGroupCounts(): GroupCounts {
     duplicatePredictions: 0,
     duplicateLabels: 0,
     supersededLabels: 0,
+    outOfDistribution: 0,
   };
 }
 
@@ -164,6 +167,7 @@ export function mergeGroupCounts(into: GroupCounts, from: GroupCounts): void {
   into.duplicatePredictions += from.duplicatePredictions;
   into.duplicateLabels += from.duplicateLabels;
   into.supersededLabels += from.supersededLabels;
+  into.outOfDistribution += from.outOfDistribution;
 }
 
 /** Adds `from` into `into`. */
@@ -202,6 +206,7 @@ export function serializeGroupCounts(counts: GroupCounts): string {
     dupPredictions: counts.duplicatePredictions,
     dupLabels: counts.duplicateLabels,
     superseded: counts.supersededLabels,
+    ood: counts.outOfDistribution,
   });
 }
 
@@ -265,6 +270,8 @@ export function parseGroupCounts(value: string): GroupCounts {
   counts.duplicatePredictions = countField(raw, 'dupPredictions', value);
   counts.duplicateLabels = countField(raw, 'dupLabels', value);
   counts.supersededLabels = countField(raw, 'superseded', value);
+  // Absent in partials written before models flagged out-of-distribution images.
+  counts.outOfDistribution = raw.ood === undefined ? 0 : countField(raw, 'ood', value);
   return counts;
 }
 

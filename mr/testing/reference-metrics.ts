@@ -67,7 +67,7 @@ export function referenceMetrics(
   type Coverage = ClassificationMetrics['coverage'];
   const groups = new Map<
     string,
-    { model: string; version: string; days: Map<string, { rows: Row[]; cov: Coverage }> }
+    { model: string; version: string; days: Map<string, { rows: Row[]; cov: Coverage; ood: number }> }
   >();
   let labelsWithoutPrediction = 0;
   let dupPredictions = 0;
@@ -120,12 +120,14 @@ export function referenceMetrics(
       day = {
         rows: [],
         cov: { predictionsWithoutLabel: 0, duplicatePredictions: 0, duplicateLabels: 0, supersededLabels: 0 },
+        ood: 0,
       };
       g.days.set(dayKey, day);
     }
     day.cov.duplicateLabels += dayCoverage.duplicateLabels;
     day.cov.supersededLabels += dayCoverage.supersededLabels;
     day.cov.duplicatePredictions += dayCoverage.duplicatePredictions;
+    if (latestPrediction.outOfDistribution === true) day.ood++;
     if (!latestLabel) {
       predictionsWithoutLabel++;
       day.cov.predictionsWithoutLabel++;
@@ -146,17 +148,28 @@ export function referenceMetrics(
       const seen = all.flatMap((r) => [r.truth, r.verdict]);
       const classes = orderClasses(seen, manifests[g.model]?.[g.version]);
       const total = (pick: (c: Coverage) => number) => days.reduce((s, [, d]) => s + pick(d.cov), 0);
+      const ood = (count: number, predicted: number) => ({
+        count,
+        share: predicted === 0 ? null : count / predicted,
+      });
+      const oodCount = days.reduce((s, [, d]) => s + d.ood, 0);
       return {
         model: g.model,
         version: g.version,
         ...classification(all, classes),
+        outOfDistribution: ood(oodCount, all.length + total((c) => c.predictionsWithoutLabel)),
         coverage: {
           predictionsWithoutLabel: total((c) => c.predictionsWithoutLabel),
           duplicatePredictions: total((c) => c.duplicatePredictions),
           duplicateLabels: total((c) => c.duplicateLabels),
           supersededLabels: total((c) => c.supersededLabels),
         },
-        days: days.map(([day, d]) => ({ day, ...classification(d.rows, classes), coverage: d.cov })),
+        days: days.map(([day, d]) => ({
+          day,
+          ...classification(d.rows, classes),
+          outOfDistribution: ood(d.ood, d.rows.length + d.cov.predictionsWithoutLabel),
+          coverage: d.cov,
+        })),
       };
     });
   return {

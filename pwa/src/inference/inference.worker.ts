@@ -7,6 +7,7 @@ import { preprocess } from '../../../contracts/preprocess.ts';
 import type { BundledModel } from '../models/bundled-models.ts';
 import { decodeImage, encodeForUpload, pixelsForPreprocessing, thumbnailOf } from './image-pipeline.ts';
 import { runModel, sessionFor } from './onnx-session.ts';
+import { isOutOfDistribution } from '../../../contracts/out-of-distribution.ts';
 import { topK } from './top-k.ts';
 import {
   BENCHMARK_BATCH,
@@ -80,6 +81,7 @@ async function verdictFor(id: number, model: BundledModel, bitmap: ImageBitmap):
       label: best.label,
       confidence: best.confidence,
       topK: ranked,
+      outOfDistribution: isOutOfDistribution(model, best.confidence),
       timings: { pixelsMs: t1 - t0, preprocessMs: t2 - t1, sessionMs: t3 - t2, inferenceMs: t4 - t3 },
     });
   });
