@@ -10,7 +10,7 @@ export const MNIST_STROKE_RATIO = 0.12;
 /** Ink at or above this level is stroke for the width estimate and the outline test. */
 const MASK_LEVEL = 0.35;
 /** Strokes within this factor of MNIST's are left alone (no resampling blur for nothing). */
-const WIDTH_TOLERANCE = 1.5;
+const WIDTH_TOLERANCE = 1.6;
 /** An enclosed hole narrower than this share of the box (its full width) may be the inside of an outline. */
 const OUTLINE_MAX_HOLE_WIDTH = 0.2;
 /** …and at least this elongated (area over squared half-width): a stroke's inside, not a round loop. */
