@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { isOutOfDistribution, outOfDistributionMessage } from './out-of-distribution.ts';
 
 describe('isOutOfDistribution', () => {
-  const manifest = { displayName: 'Handwritten digits', outOfDistribution: { subject: 'a handwritten digit', threshold: 0.46 } };
+  const manifest = {
+    displayName: 'Handwritten digits',
+    outOfDistribution: { subject: 'a handwritten digit', threshold: 0.46 },
+  };
 
   it('flags a top-1 probability below the threshold and not one at or above it', () => {
     expect(isOutOfDistribution(manifest, 0.3)).toBe(true);

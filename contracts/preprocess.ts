@@ -327,7 +327,8 @@ function preprocessDigit(image: RgbaImage): Float32Array {
   clearOutside(ink, labels, width, kept, crop);
   let box = strokeBox(ink, width, crop);
   // Photos only: at MNIST's own size the strokes already are MNIST's (and must stay untouched).
-  if (Math.max(box.width, box.height) >= HALO_TRIM_MIN_SIDE) box = normaliseStrokes(ink, width, height, box).box;
+  if (Math.max(box.width, box.height) >= HALO_TRIM_MIN_SIDE)
+    box = normaliseStrokes(ink, width, height, box).box;
   const digit = resampleArea(
     { data: ink, width, height },
     box,

@@ -163,7 +163,8 @@ function morph(ink: Float32Array, stride: number, region: PixelBox, r: number): 
   for (let x = 0; x < w; x++) {
     for (let y = 0; y < h; y++) {
       let v = tmp[y * w + x] as number;
-      for (let j = Math.max(0, y - k); j <= Math.min(h - 1, y + k); j++) v = pick(v, tmp[j * w + x] as number);
+      for (let j = Math.max(0, y - k); j <= Math.min(h - 1, y + k); j++)
+        v = pick(v, tmp[j * w + x] as number);
       ink[(ry + y) * stride + rx + x] = v;
     }
   }
@@ -188,10 +189,11 @@ export function normaliseStrokes(
       mask[y * box.width + x] = (ink[(box.y + y) * width + box.x + x] ?? 0) >= MASK_LEVEL ? 1 : 0;
     }
   }
-  let dist = distanceInside(mask, box.width, box.height);
-  const penWidth = penWidthOf(mask, dist);
+  const penWidth = penWidthOf(mask, distanceInside(mask, box.width, box.height));
   const filledHoles = fillOutlineHoles(ink, width, box, mask, penWidth, longSide);
-  const filledWidth = filledHoles > 0 ? penWidthOf(mask, (dist = distanceInside(mask, box.width, box.height))) : penWidth;
+  // A filled outline is one thick stroke now: measure again.
+  const filledWidth =
+    filledHoles > 0 ? penWidthOf(mask, distanceInside(mask, box.width, box.height)) : penWidth;
   let radius = 0;
   if (filledWidth * WIDTH_TOLERANCE < target) radius = Math.round((target - filledWidth) / 2);
   // Thinning never takes a stroke below half its width: thick markers vary, erosion must not cut them.

@@ -1,6 +1,7 @@
-import { expect, test } from './stack-fixture.ts';
 import { imageClassificationSchema } from '../contracts/inference-api.ts';
+import { fashionSample } from '../test/fixtures/fashion-samples.ts';
 import { renderDigitPhotos, renderOodPhotos } from '../training/eval/eval-photos.ts';
+import { expect, test } from './stack-fixture.ts';
 
 /**
  * The browser decodes and resamples with canvas, the server with sharp: on the same photo the app's
@@ -15,8 +16,8 @@ const EVERY = 4;
 test('the on-device verdict and the server agree on evaluation photos', async ({ page, stack }) => {
   test.setTimeout(300_000);
   const digits = (await renderDigitPhotos(SEED, FONTS)).filter((_, i) => i % EVERY === 0);
-  const others = await renderOodPhotos(SEED, 3, []);
-  const photos = [...digits, ...others.filter((p) => p.source !== 'clothing')];
+  const clothes = [0, 3, 7].map((label) => fashionSample(label, 6500));
+  const photos = [...digits, ...(await renderOodPhotos(SEED, 3, clothes))];
 
   await page.goto('/?bench');
   await page.waitForFunction(() => window.pictorBench !== undefined);
@@ -34,7 +35,10 @@ test('the on-device verdict and the server agree on evaluation photos', async ({
     const device = await page.evaluate(async (base64) => {
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
       try {
-        const verdict = await window.pictorBench?.classify(new Blob([bytes], { type: 'image/jpeg' }), 'digits');
+        const verdict = await window.pictorBench?.classify(
+          new Blob([bytes], { type: 'image/jpeg' }),
+          'digits',
+        );
         return verdict ? { label: verdict.label, outOfDistribution: verdict.outOfDistribution } : null;
       } catch {
         return null; // nothing to classify (a blank page): the server must say so too
@@ -53,7 +57,10 @@ test('the on-device verdict and the server agree on evaluation photos', async ({
     const server = imageClassificationSchema.parse(await response.json());
     compared++;
     if (device?.label === server.label) sameLabel++;
-    else disagreements.push(`${photo.source}/${photo.style} ${photo.digit}: server ${server.label}, device ${device?.label}`);
+    else
+      disagreements.push(
+        `${photo.source}/${photo.style} ${photo.digit}: server ${server.label}, device ${device?.label}`,
+      );
     if (device !== null && device.outOfDistribution === (server.outOfDistribution === true)) sameFlag++;
   }
   const agreement = sameLabel / compared;

@@ -1,13 +1,13 @@
 import { sniffImageType } from '../contracts/image-types.ts';
 import type { ImageClassification } from '../contracts/inference-api.ts';
 import type { ModelManifest } from '../contracts/model-manifest.ts';
+import { isOutOfDistribution } from '../contracts/out-of-distribution.ts';
 import { preprocess } from '../contracts/preprocess.ts';
 import type { Classifier } from './classifier.ts';
 import { atElement, ImageTooLargeError, UnsupportedImageError } from './errors.ts';
 import { type DecodeLimits, decodeImage } from './image-decoder.ts';
 import type { GpuHostMetrics } from './metrics.ts';
 import type { ModelRegistry } from './model-registry.ts';
-import { isOutOfDistribution } from '../contracts/out-of-distribution.ts';
 import { topK } from './top-k.ts';
 import type { ModelInput } from './v2-infer-request.ts';
 

@@ -181,7 +181,12 @@ describe('gpu-host over the Open Inference Protocol v2', () => {
       });
       const response = await postInfer(infer, {
         inputs: [
-          { name: 'input', shape: [2, 1, 28, 28], datatype: 'FP32', data: [...goldenInput.slice(0, 784), ...frame] },
+          {
+            name: 'input',
+            shape: [2, 1, 28, 28],
+            datatype: 'FP32',
+            data: [...goldenInput.slice(0, 784), ...frame],
+          },
         ],
         outputs: [{ name: 'probabilities', parameters: { classification: 1 } }],
       });

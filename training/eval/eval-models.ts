@@ -16,11 +16,15 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { type ModelManifest, modelManifestSchema } from '../../contracts/model-manifest.ts';
 import { isOutOfDistribution } from '../../contracts/out-of-distribution.ts';
-import * as sharedPreprocess from '../../contracts/preprocess.ts';
 import type { RgbaImage } from '../../contracts/preprocess.ts';
+import * as sharedPreprocess from '../../contracts/preprocess.ts';
 import { decodeImage } from '../../gpu-host/image-decoder.ts';
 import { fashionSample } from '../../test/fixtures/fashion-samples.ts';
-import { decodeLikeServer, makeDigitPhoto, randomPhotoOptions } from '../../test/fixtures/make-digit-photo.ts';
+import {
+  decodeLikeServer,
+  makeDigitPhoto,
+  randomPhotoOptions,
+} from '../../test/fixtures/make-digit-photo.ts';
 import { greyToRgba, mnistCount, mnistSample } from '../../test/fixtures/mnist-samples.ts';
 import { type EvalPhoto, renderDigitPhotos, renderOodPhotos } from './eval-photos.ts';
 
@@ -51,7 +55,9 @@ interface Verdict {
 type Preprocess = (kind: 'mnist-digit', image: RgbaImage) => Float32Array;
 
 function mnistTestIndices(): { digit: number; index: number }[] {
-  const split = JSON.parse(readFileSync(join(ROOT, 'training', 'splits', 'digits-held-out.json'), 'utf8')) as {
+  const split = JSON.parse(
+    readFileSync(join(ROOT, 'training', 'splits', 'digits-held-out.json'), 'utf8'),
+  ) as {
     test: number[];
   };
   const starts: number[] = [];
@@ -70,8 +76,12 @@ function mnistTestIndices(): { digit: number; index: number }[] {
 async function buildItems(preprocess: Preprocess, perCell: number, oodPerKind: number): Promise<Item[]> {
   const started = performance.now();
   const clothes: Uint8Array[] = [];
-  for (let k = 0; k < oodPerKind; k++) clothes.push(fashionSample(k % 10, FASHION_EVAL_FROM + Math.floor(k / 10)));
-  const photos: EvalPhoto[] = [...(await renderDigitPhotos(SEED, undefined, perCell)), ...(await renderOodPhotos(SEED, oodPerKind, clothes))];
+  for (let k = 0; k < oodPerKind; k++)
+    clothes.push(fashionSample(k % 10, FASHION_EVAL_FROM + Math.floor(k / 10)));
+  const photos: EvalPhoto[] = [
+    ...(await renderDigitPhotos(SEED, undefined, perCell)),
+    ...(await renderOodPhotos(SEED, oodPerKind, clothes)),
+  ];
   const items: Item[] = [];
   const run = (image: RgbaImage) => {
     try {
@@ -87,17 +97,28 @@ async function buildItems(preprocess: Preprocess, perCell: number, oodPerKind: n
   }
   const test = mnistTestIndices();
   for (const { digit, index } of test) {
-    items.push({ source: 'mnist', style: 'held-out', digit, input: run(greyToRgba(mnistSample(digit, index), 28, 28)) });
+    items.push({
+      source: 'mnist',
+      style: 'held-out',
+      digit,
+      input: run(greyToRgba(mnistSample(digit, index), 28, 28)),
+    });
   }
   for (const [k, { digit, index }] of test.slice(0, MNIST_PHOTOS).entries()) {
     const jpeg = await makeDigitPhoto(mnistSample(digit, index), randomPhotoOptions(SEED + k));
     items.push({ source: 'mnist', style: 'photo', digit, input: run(await decodeLikeServer(jpeg)) });
   }
-  console.error(`eval set: ${items.length} images rendered and preprocessed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.error(
+    `eval set: ${items.length} images rendered and preprocessed in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return items;
 }
 
-async function classify(modelPath: string, manifest: ModelManifest, items: Item[]): Promise<(Verdict | null)[]> {
+async function classify(
+  modelPath: string,
+  manifest: ModelManifest,
+  items: Item[],
+): Promise<(Verdict | null)[]> {
   const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1 });
   const temperature = manifest.outOfDistribution?.temperature ?? 1;
   const out: (Verdict | null)[] = [];
@@ -135,7 +156,11 @@ async function classify(modelPath: string, manifest: ModelManifest, items: Item[
 function ece(pairs: { confidence: number; correct: boolean }[]): number {
   const bins = Array.from({ length: ECE_BINS + 1 }, () => ({ n: 0, conf: 0, correct: 0 }));
   for (const p of pairs) {
-    const bin = bins[Math.min(ECE_BINS, Math.floor(p.confidence * ECE_BINS))] as { n: number; conf: number; correct: number };
+    const bin = bins[Math.min(ECE_BINS, Math.floor(p.confidence * ECE_BINS))] as {
+      n: number;
+      conf: number;
+      correct: number;
+    };
     bin.n++;
     bin.conf += p.confidence;
     bin.correct += p.correct ? 1 : 0;
@@ -167,21 +192,41 @@ function report(version: string, items: Item[], verdicts: (Verdict | null)[], ha
       add(`${it.source}/all`, i);
     }
   });
-  const r: Report = { version, accuracy: {}, falseFlagged: {}, oodFlagged: {}, ece: {}, sizes: {}, confusion: Array.from({ length: 10 }, () => new Array(10).fill(0)) };
+  const r: Report = {
+    version,
+    accuracy: {},
+    falseFlagged: {},
+    oodFlagged: {},
+    ece: {},
+    sizes: {},
+    confusion: Array.from({ length: 10 }, () => new Array(10).fill(0)),
+  };
   for (const [key, idx] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
     r.sizes[key] = idx.length;
     if (key.startsWith('ood/')) {
       // A blank page the preprocessing rejects counts as flagged: the user gets no digit either way.
-      r.oodFlagged[key.slice(4)] = round(idx.filter((i) => verdicts[i] === null || verdicts[i]?.flagged).length / idx.length);
+      r.oodFlagged[key.slice(4)] = round(
+        idx.filter((i) => verdicts[i] === null || verdicts[i]?.flagged).length / idx.length,
+      );
       continue;
     }
     const correct = idx.filter((i) => verdicts[i]?.label === items[i]?.digit).length;
     r.accuracy[key] = round(correct / idx.length);
-    if (hasOod) r.falseFlagged[key] = round(idx.filter((i) => verdicts[i] === null || verdicts[i]?.flagged).length / idx.length);
+    if (hasOod)
+      r.falseFlagged[key] = round(
+        idx.filter((i) => verdicts[i] === null || verdicts[i]?.flagged).length / idx.length,
+      );
     if (key.endsWith('/all')) {
-      const pairs = idx.flatMap((i) => (verdicts[i] ? [{ v: verdicts[i] as Verdict, d: items[i]?.digit }] : []));
-      r.ece[key] = round(ece(pairs.map(({ v, d }) => ({ confidence: v.confidence, correct: v.label === d }))));
-      if (hasOod) r.ece[`${key} (before calibration)`] = round(ece(pairs.map(({ v, d }) => ({ confidence: v.rawConfidence, correct: v.label === d }))));
+      const pairs = idx.flatMap((i) =>
+        verdicts[i] ? [{ v: verdicts[i] as Verdict, d: items[i]?.digit }] : [],
+      );
+      r.ece[key] = round(
+        ece(pairs.map(({ v, d }) => ({ confidence: v.confidence, correct: v.label === d }))),
+      );
+      if (hasOod)
+        r.ece[`${key} (before calibration)`] = round(
+          ece(pairs.map(({ v, d }) => ({ confidence: v.rawConfidence, correct: v.label === d }))),
+        );
     }
   }
   const ood = Object.values(r.oodFlagged);
@@ -199,19 +244,34 @@ function printReports(reports: Report[]): void {
   const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(1)}%`);
   const head = ['set', 'n', ...reports.flatMap((r) => [`v${r.version} acc`, `v${r.version} flagged`])];
   const rows: string[][] = [];
-  for (const k of keys) rows.push([k, String(reports[0]?.sizes[k] ?? ''), ...reports.flatMap((r) => [pct(r.accuracy[k]), pct(r.falseFlagged[k])])]);
+  for (const k of keys)
+    rows.push([
+      k,
+      String(reports[0]?.sizes[k] ?? ''),
+      ...reports.flatMap((r) => [pct(r.accuracy[k]), pct(r.falseFlagged[k])]),
+    ]);
   const oodKeys = [...new Set(reports.flatMap((r) => Object.keys(r.oodFlagged)))];
-  for (const k of oodKeys) rows.push([`not a digit: ${k}`, String(reports[0]?.sizes[`ood/${k}`] ?? ''), ...reports.flatMap((r) => ['', pct(r.oodFlagged[k])])]);
+  for (const k of oodKeys)
+    rows.push([
+      `not a digit: ${k}`,
+      String(reports[0]?.sizes[`ood/${k}`] ?? ''),
+      ...reports.flatMap((r) => ['', pct(r.oodFlagged[k])]),
+    ]);
   const eceKeys = [...new Set(reports.flatMap((r) => Object.keys(r.ece)))];
   for (const k of eceKeys) rows.push([`ECE ${k}`, '', ...reports.flatMap((r) => [pct(r.ece[k]), ''])]);
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => (row[c] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ');
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number)))
+      .join('  ');
   console.log(line(head));
   for (const row of rows) console.log(line(row));
   for (const r of reports) {
     console.log(`\nconfusion matrix, v${r.version}, font digits (rows: true digit, columns: predicted)`);
     console.log(`     ${[...Array(10).keys()].map((d) => String(d).padStart(4)).join('')}`);
-    r.confusion.forEach((row, d) => console.log(`  ${d}  ${row.map((n) => String(n).padStart(4)).join('')}`));
+    r.confusion.forEach((row, d) => {
+      console.log(`  ${d}  ${row.map((n) => String(n).padStart(4)).join('')}`);
+    });
   }
 }
 
@@ -228,7 +288,11 @@ async function main(): Promise<void> {
   const preprocess: Preprocess = values['preprocess-from']
     ? ((await import(values['preprocess-from'])) as typeof sharedPreprocess).preprocess
     : sharedPreprocess.preprocess;
-  const versions = values.versions?.split(',') ?? readdirSync(MODELS).filter((v) => /^[1-9][0-9]*$/.test(v)).sort((a, b) => Number(a) - Number(b));
+  const versions =
+    values.versions?.split(',') ??
+    readdirSync(MODELS)
+      .filter((v) => /^[1-9][0-9]*$/.test(v))
+      .sort((a, b) => Number(a) - Number(b));
   const items = await buildItems(preprocess, Number(values['per-cell']), Number(values['ood-per-kind']));
   const reports: Report[] = [];
   for (const version of versions) {

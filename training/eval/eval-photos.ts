@@ -30,7 +30,15 @@ export const EVAL_FONTS = [
 ] as const;
 
 /** How a digit is written and photographed. */
-export const DIGIT_STYLES = ['pen', 'thin-pen', 'thick-pen', 'outline', 'pencil', 'tilted', 'shadow'] as const;
+export const DIGIT_STYLES = [
+  'pen',
+  'thin-pen',
+  'thick-pen',
+  'outline',
+  'pencil',
+  'tilted',
+  'shadow',
+] as const;
 export type DigitStyle = (typeof DIGIT_STYLES)[number];
 
 export const OOD_KINDS = ['letters', 'doodles', 'blank-paper', 'textured-paper', 'clothing'] as const;
@@ -96,7 +104,10 @@ function paperSvg(s: Scene, content: string, defs = ''): string {
 
 /** Renders `svg`, adds seeded sensor noise and encodes as JPEG. */
 async function photograph(svg: string, s: Scene, seed: number): Promise<Buffer> {
-  const { data, info } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(Buffer.from(svg))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const random = seededRandom(seed ^ 0x5bd1e995);
   const table = new Float32Array(4096);
   for (let i = 0; i < table.length; i++) {
@@ -106,7 +117,7 @@ async function photograph(svg: string, s: Scene, seed: number): Promise<Buffer> 
   let n = Math.floor(random() * 4096);
   for (let i = 0; i < data.length; i++) {
     const v = (data[i] as number) + (table[n++ & 4095] as number);
-    data[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    data[i] = Math.max(0, Math.min(255, v));
     if ((i & 1023) === 0) n = Math.floor(random() * 4096);
   }
   return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
@@ -128,8 +139,10 @@ function glyphSvg(text: string, font: string, style: string, s: Scene, random: (
   let paint = `fill="${colour}"`;
   let filter = '';
   if (style === 'thin-pen') filter = `filter="url(#thin)"`;
-  if (style === 'thick-pen') paint += ` stroke="${colour}" stroke-width="${(4 + random() * 5) * unit}" stroke-linejoin="round"`;
-  if (style === 'outline') paint = `fill="none" stroke="${colour}" stroke-width="${(0.8 + random() * 1.2) * unit}"`;
+  if (style === 'thick-pen')
+    paint += ` stroke="${colour}" stroke-width="${(4 + random() * 5) * unit}" stroke-linejoin="round"`;
+  if (style === 'outline')
+    paint = `fill="none" stroke="${colour}" stroke-width="${(0.8 + random() * 1.2) * unit}"`;
   if (style === 'pencil') filter = `filter="url(#soft)"`;
   const transform = `translate(${cx.toFixed(1)} ${cy.toFixed(1)}) rotate(${angle.toFixed(1)}) skewX(${skew.toFixed(1)}) scale(${squash.toFixed(3)} 1)`;
   return `<g transform="${transform}"><text x="0" y="0" text-anchor="middle" font-family="${escapeXml(font)}" font-size="${size.toFixed(1)}" ${paint} ${filter}>${escapeXml(text)}</text></g>`;
@@ -149,7 +162,8 @@ function doodleSvg(s: Scene, random: () => number): string {
   const w = (2 + random() * 6).toFixed(1);
   const stroke = `fill="none" stroke="rgb(30,30,60)" stroke-width="${w}" stroke-linecap="round" stroke-linejoin="round"`;
   const kind = Math.floor(random() * 7);
-  const pts = (list: [number, number][]) => list.map(([x, y]) => `${(cx + x * r).toFixed(1)},${(cy + y * r).toFixed(1)}`).join(' ');
+  const pts = (list: [number, number][]) =>
+    list.map(([x, y]) => `${(cx + x * r).toFixed(1)},${(cy + y * r).toFixed(1)}`).join(' ');
   switch (kind) {
     case 0: {
       const spiral: [number, number][] = [];
@@ -173,9 +187,28 @@ function doodleSvg(s: Scene, random: () => number): string {
       return `<polyline points="${pts(zig)}" ${stroke}/>`;
     }
     case 4:
-      return `<polyline points="${pts([[-0.7, 1], [-0.7, -0.1], [0, -0.8], [0.7, -0.1], [0.7, 1], [-0.7, 1], [0.7, -0.1], [-0.7, -0.1], [0.7, 1]])}" ${stroke}/>`;
+      return `<polyline points="${pts([
+        [-0.7, 1],
+        [-0.7, -0.1],
+        [0, -0.8],
+        [0.7, -0.1],
+        [0.7, 1],
+        [-0.7, 1],
+        [0.7, -0.1],
+        [-0.7, -0.1],
+        [0.7, 1],
+      ])}" ${stroke}/>`;
     case 5:
-      return `<polyline points="${pts([[-1, 0.1], [0.5, 0.1], [0.5, 0.4], [1, 0], [0.5, -0.4], [0.5, -0.1], [-1, -0.1], [-1, 0.1]])}" ${stroke}/>`;
+      return `<polyline points="${pts([
+        [-1, 0.1],
+        [0.5, 0.1],
+        [0.5, 0.4],
+        [1, 0],
+        [0.5, -0.4],
+        [0.5, -0.1],
+        [-1, -0.1],
+        [-1, 0.1],
+      ])}" ${stroke}/>`;
     default:
       return `<path d="M ${cx} ${cy + r} C ${cx - 1.6 * r} ${cy - 0.2 * r}, ${cx - 0.6 * r} ${cy - 1.2 * r}, ${cx} ${cy - 0.4 * r} C ${cx + 0.6 * r} ${cy - 1.2 * r}, ${cx + 1.6 * r} ${cy - 0.2 * r}, ${cx} ${cy + r} Z" ${stroke}/>`;
   }
@@ -187,8 +220,11 @@ function textureSvg(s: Scene, random: () => number): string {
   const step = 25 + random() * 20;
   const lines: string[] = [];
   const colour = `rgb(${120 + Math.floor(random() * 60)},${150 + Math.floor(random() * 60)},220)`;
-  for (let y = step; y < s.height; y += step) lines.push(`<line x1="0" y1="${y}" x2="${s.width}" y2="${y}" stroke="${colour}" stroke-width="1.5"/>`);
-  if (kind === 1) for (let x = step; x < s.width; x += step) lines.push(`<line x1="${x}" y1="0" x2="${x}" y2="${s.height}" stroke="${colour}" stroke-width="1.5"/>`);
+  for (let y = step; y < s.height; y += step)
+    lines.push(`<line x1="0" y1="${y}" x2="${s.width}" y2="${y}" stroke="${colour}" stroke-width="1.5"/>`);
+  if (kind === 1)
+    for (let x = step; x < s.width; x += step)
+      lines.push(`<line x1="${x}" y1="0" x2="${x}" y2="${s.height}" stroke="${colour}" stroke-width="1.5"/>`);
   if (kind === 2) {
     return `<filter id="mottle"><feTurbulence type="fractalNoise" baseFrequency="${(0.01 + random() * 0.03).toFixed(3)}" numOctaves="3" seed="${Math.floor(random() * 1000)}"/><feColorMatrix type="saturate" values="0"/><feComponentTransfer><feFuncA type="linear" slope="0.35"/></feComponentTransfer></filter><rect width="100%" height="100%" filter="url(#mottle)"/>`;
   }
@@ -206,13 +242,28 @@ async function clothingPhoto(item: Uint8Array, random: () => number, seed: numbe
     .toColourspace('srgb')
     .png()
     .toBuffer();
-  const s: Scene = { width: side + 200, height: side + 120, paper: 0, shadow: 0.2, shadowAngle: random() * 360, noise: 3, quality: 75 };
-  const svg = paperSvg(s, `<image href="data:image/png;base64,${enlarged.toString('base64')}" width="${side + 200}" height="${side + 120}"/>`);
+  const s: Scene = {
+    width: side + 200,
+    height: side + 120,
+    paper: 0,
+    shadow: 0.2,
+    shadowAngle: random() * 360,
+    noise: 3,
+    quality: 75,
+  };
+  const svg = paperSvg(
+    s,
+    `<image href="data:image/png;base64,${enlarged.toString('base64')}" width="${side + 200}" height="${side + 120}"/>`,
+  );
   return photograph(svg, s, seed);
 }
 
 /** Digits: every font × style × digit once (seeded); with `perCell` > 1, more variants. */
-export async function renderDigitPhotos(seed: number, fonts: readonly string[] = EVAL_FONTS, perCell = 1): Promise<EvalPhoto[]> {
+export async function renderDigitPhotos(
+  seed: number,
+  fonts: readonly string[] = EVAL_FONTS,
+  perCell = 1,
+): Promise<EvalPhoto[]> {
   const jobs: (() => Promise<EvalPhoto>)[] = [];
   fonts.forEach((font, f) => {
     DIGIT_STYLES.forEach((style, st) => {
@@ -233,7 +284,11 @@ export async function renderDigitPhotos(seed: number, fonts: readonly string[] =
 }
 
 /** Non-digits: `perKind` of each kind; clothing comes from `clothes` (Fashion-MNIST items, eval range). */
-export async function renderOodPhotos(seed: number, perKind: number, clothes: Uint8Array[]): Promise<EvalPhoto[]> {
+export async function renderOodPhotos(
+  seed: number,
+  perKind: number,
+  clothes: Uint8Array[],
+): Promise<EvalPhoto[]> {
   const jobs: (() => Promise<EvalPhoto>)[] = [];
   for (let k = 0; k < perKind; k++) {
     for (const [o, kind] of OOD_KINDS.entries()) {
@@ -242,7 +297,12 @@ export async function renderOodPhotos(seed: number, perKind: number, clothes: Ui
         const random = seededRandom(itemSeed);
         if (kind === 'clothing') {
           const item = clothes[k % clothes.length] as Uint8Array;
-          return { source: kind, style: kind, digit: null, jpeg: await clothingPhoto(item, random, itemSeed) };
+          return {
+            source: kind,
+            style: kind,
+            digit: null,
+            jpeg: await clothingPhoto(item, random, itemSeed),
+          };
         }
         const s = scene(random, kind);
         let content = '';
@@ -251,12 +311,20 @@ export async function renderOodPhotos(seed: number, perKind: number, clothes: Ui
         if (kind === 'letters') {
           font = EVAL_FONTS[Math.floor(random() * EVAL_FONTS.length)] as string;
           const letter = LETTERS[Math.floor(random() * LETTERS.length)] as string;
-          const style = (['pen', 'thin-pen', 'thick-pen', 'pencil'] as const)[Math.floor(random() * 4)] as string;
+          const style = (['pen', 'thin-pen', 'thick-pen', 'pencil'] as const)[
+            Math.floor(random() * 4)
+          ] as string;
           content = glyphSvg(letter, font, style, s, random);
           defs = filterDefs(s, random);
         } else if (kind === 'doodles') content = doodleSvg(s, random);
         else if (kind === 'textured-paper') content = textureSvg(s, random);
-        return { source: kind, style: kind, digit: null, ...(font ? { font } : {}), jpeg: await photograph(paperSvg(s, content, defs), s, itemSeed) };
+        return {
+          source: kind,
+          style: kind,
+          digit: null,
+          ...(font ? { font } : {}),
+          jpeg: await photograph(paperSvg(s, content, defs), s, itemSeed),
+        };
       });
     }
   }

@@ -32,7 +32,12 @@ export function shownVerdict(device: DeviceState, server: ServerState): Shown | 
       : onDevice.label === prediction.label
         ? 'agree'
         : 'disagree';
-    return { ...prediction, outOfDistribution: prediction.outOfDistribution === true, source: 'server', agreement };
+    return {
+      ...prediction,
+      outOfDistribution: prediction.outOfDistribution === true,
+      source: 'server',
+      agreement,
+    };
   }
   return onDevice ? { ...onDevice, source: 'device', agreement: 'pending' } : null;
 }

@@ -3,11 +3,12 @@
  * same preprocessing as the server (contracts/preprocess.ts), and prepares the upload and thumbnail,
  * all off the page's main thread.
  */
+
+import { isOutOfDistribution } from '../../../contracts/out-of-distribution.ts';
 import { preprocess } from '../../../contracts/preprocess.ts';
 import type { BundledModel } from '../models/bundled-models.ts';
 import { decodeImage, encodeForUpload, pixelsForPreprocessing, thumbnailOf } from './image-pipeline.ts';
 import { runModel, sessionFor } from './onnx-session.ts';
-import { isOutOfDistribution } from '../../../contracts/out-of-distribution.ts';
 import { topK } from './top-k.ts';
 import {
   BENCHMARK_BATCH,
