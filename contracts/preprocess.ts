@@ -326,9 +326,9 @@ function preprocessDigit(image: RgbaImage): Float32Array {
   const { kept, crop } = selectSubject(components, width, height, 'mnist-digit');
   clearOutside(ink, labels, width, kept, crop);
   let box = strokeBox(ink, width, crop);
-  // Photos only: at MNIST's own size the strokes already are MNIST's (and must stay untouched).
-  if (Math.max(box.width, box.height) >= HALO_TRIM_MIN_SIDE)
-    box = normaliseStrokes(ink, width, height, box).box;
+  // Photos only (a small digit in a photo too: a fine-liner there is a faint sub-pixel line); an image at
+  // MNIST's own size already has MNIST's strokes and must stay untouched.
+  if (Math.max(width, height) > PHOTO_MIN_SIDE) box = normaliseStrokes(ink, width, height, box).box;
   const digit = resampleArea(
     { data: ink, width, height },
     box,
