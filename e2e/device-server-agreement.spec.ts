@@ -29,7 +29,7 @@ test('the on-device verdict and the server agree on evaluation photos', async ({
     const response = await fetch(`${stack.gpuHost.url}/v2/models/digits/classify?top_k=1`, {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream' },
-      body: photo.jpeg,
+      body: new Uint8Array(photo.jpeg),
       signal: AbortSignal.timeout(30_000),
     });
     const device = await page.evaluate(async (base64) => {
