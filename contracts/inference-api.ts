@@ -159,5 +159,7 @@ export const imageClassificationSchema = z.object({
   label: z.string().min(1),
   confidence: z.number().min(0).max(1),
   topK: z.array(scoredLabelSchema).min(1),
+  /** Below the model's out-of-distribution threshold; absent (or false) for models without one. */
+  outOfDistribution: z.boolean().optional(),
 });
 export type ImageClassification = z.infer<typeof imageClassificationSchema>;

@@ -89,6 +89,11 @@ export const classificationMetricsSchema = z.object({
   ece: z.number().min(0).nullable(),
   calibration: z.object({ bins: z.array(calibrationBinSchema) }),
   device: deviceMetricsSchema,
+  /**
+   * Predictions (labelled or not) the model flagged as out of distribution ("not a digit"), reported
+   * apart from accuracy: their label still counts as the model's best guess. Absent in older reports.
+   */
+  outOfDistribution: z.object({ count, share: ratio.nullable() }).optional(),
   coverage: groupCoverageSchema,
 });
 export type ClassificationMetrics = z.infer<typeof classificationMetricsSchema>;

@@ -43,5 +43,36 @@ export const modelManifestSchema = z.object({
     modelSha256: z.string().regex(/^[0-9a-f]{64}$/),
     parameters: z.number().int().positive(),
   }),
+  /**
+   * "Not a <subject>" detection (contracts/out-of-distribution.ts): an image whose top-1 probability is
+   * below `threshold` is out of distribution. `temperature` is already folded into the model's output
+   * (calibrated probabilities); it is recorded here, with the held-out figures the threshold was fitted on.
+   */
+  outOfDistribution: z
+    .object({
+      method: z.string().min(1),
+      /** Completes "This doesn't look like …", e.g. "a handwritten digit". */
+      subject: z.string().min(1),
+      threshold: z.number().min(0).max(1),
+      temperature: z.number().positive(),
+      fittedOn: z.string().min(1),
+      heldOut: z.record(z.string(), z.number()),
+    })
+    .optional(),
+  /** What `npm run eval:models` measured on its photo-like evaluation set (see training/README.md). */
+  evaluation: z
+    .object({
+      command: z.string().min(1),
+      evaluatedAt: z.iso.datetime({ offset: true }),
+      /** Top-1 accuracy per source/style of real digits, e.g. "fonts/outline". */
+      accuracy: z.record(z.string(), z.number().min(0).max(1)),
+      /** Share of non-digit images flagged out of distribution (or rejected as blank), per kind. */
+      oodFlagged: z.record(z.string(), z.number().min(0).max(1)),
+      /** Share of real digits wrongly flagged, per source. */
+      falseFlagged: z.record(z.string(), z.number().min(0).max(1)),
+      ece: z.record(z.string(), z.number().min(0).max(1)),
+      sizes: z.record(z.string(), z.number().int().nonnegative()),
+    })
+    .optional(),
 });
 export type ModelManifest = z.infer<typeof modelManifestSchema>;

@@ -18,6 +18,11 @@ export const predictionSchema = z.object({
   label: z.string().min(1),
   confidence: z.number().min(0).max(1),
   topK: z.array(scoredLabelSchema).min(1),
+  /**
+   * The model says the image is not what it knows ("not a digit"; contracts/out-of-distribution.ts):
+   * `label` and `topK` stay its best guess. Absent (records from before, models without a threshold): false.
+   */
+  outOfDistribution: z.boolean().optional(),
   predictedAt: z.iso.datetime(),
 });
 export type Prediction = z.infer<typeof predictionSchema>;

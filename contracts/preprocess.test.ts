@@ -176,11 +176,13 @@ describe("preprocess('mnist-digit') on photo-like images", () => {
       plain.push(cosine(reference, out));
       tolerant.push(shiftTolerantCosine(reference, out));
     }
-    // Measured on these 50: plain mean 0.976, min 0.864; shift-tolerant mean 0.986, min 0.921.
+    // Measured on these 50: plain mean 0.976, min 0.864; shift-tolerant mean 0.986, min 0.921 — before
+    // stroke normalisation (stroke-normalise.ts), which brings the photo of an unusually thin or thick
+    // MNIST digit to MNIST's typical width while its 28-px original stays as it is: min now 0.857.
     expect(mean(plain)).toBeGreaterThan(0.95);
     expect(Math.min(...plain)).toBeGreaterThan(0.8);
     expect(mean(tolerant)).toBeGreaterThan(0.97);
-    expect(Math.min(...tolerant)).toBeGreaterThan(0.88);
+    expect(Math.min(...tolerant)).toBeGreaterThan(0.84);
   });
 
   it('stays close to the preprocessed original when the digit is also rotated by up to 8°', () => {

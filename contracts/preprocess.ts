@@ -20,6 +20,7 @@ import {
   toGreyscale,
 } from './image-ops.ts';
 import type { PreprocessingKind } from './model-manifest.ts';
+import { normaliseStrokes } from './stroke-normalise.ts';
 
 /** Decoded pixels: 4 bytes per pixel (R, G, B, A), row-major, e.g. canvas `ImageData` or sharp's `.raw()`. */
 export interface RgbaImage {
@@ -324,7 +325,10 @@ function preprocessDigit(image: RgbaImage): Float32Array {
   const { labels, components } = labelComponents(solid, width, height);
   const { kept, crop } = selectSubject(components, width, height, 'mnist-digit');
   clearOutside(ink, labels, width, kept, crop);
-  const box = strokeBox(ink, width, crop);
+  let box = strokeBox(ink, width, crop);
+  // Photos only (a small digit in a photo too: a fine-liner there is a faint sub-pixel line); an image at
+  // MNIST's own size already has MNIST's strokes and must stay untouched.
+  if (Math.max(width, height) > PHOTO_MIN_SIDE) box = normaliseStrokes(ink, width, height, box).box;
   const digit = resampleArea(
     { data: ink, width, height },
     box,

@@ -1,6 +1,7 @@
 import { sniffImageType } from '../contracts/image-types.ts';
 import type { ImageClassification } from '../contracts/inference-api.ts';
 import type { ModelManifest } from '../contracts/model-manifest.ts';
+import { isOutOfDistribution } from '../contracts/out-of-distribution.ts';
 import { preprocess } from '../contracts/preprocess.ts';
 import type { Classifier } from './classifier.ts';
 import { atElement, ImageTooLargeError, UnsupportedImageError } from './errors.ts';
@@ -61,6 +62,7 @@ export class InferenceService {
       label: best.label,
       confidence: best.confidence,
       topK: ranked,
+      outOfDistribution: isOutOfDistribution(manifest, best.confidence),
     };
   }
 

@@ -262,6 +262,11 @@ function modelMetadata(manifest: ModelManifest, versions: readonly string[], exe
       max_batch_size: manifest.maxBatchSize,
       max_queue_delay_microseconds: manifest.dynamicBatching.maxQueueDelayMicroseconds,
       held_out_accuracy: manifest.training.heldOutAccuracy,
+      ...(manifest.outOfDistribution && {
+        ood_method: manifest.outOfDistribution.method,
+        ood_threshold: manifest.outOfDistribution.threshold,
+        ood_temperature: manifest.outOfDistribution.temperature,
+      }),
       execution_provider: executionProvider,
       input_alternatives: `${manifest.input.name}|${IMAGE_INPUT_NAME}`,
     },

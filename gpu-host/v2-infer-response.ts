@@ -4,6 +4,7 @@ import {
   type V2ResponseOutput,
 } from '../contracts/inference-api.ts';
 import type { ModelManifest } from '../contracts/model-manifest.ts';
+import { isOutOfDistribution } from '../contracts/out-of-distribution.ts';
 import { encodeFp32, type JoinedBody, joinInferBody } from './v2-binary.ts';
 import { classificationStrings } from './v2-classification.ts';
 import type { RequestedOutput } from './v2-infer-request.ts';
@@ -25,6 +26,26 @@ export interface EncodedInferResponse extends JoinedBody {
 const utf8 = new TextEncoder();
 
 /**
+ * `parameters.out_of_distribution` of a classification output: one `true`/`false` per batch row, comma
+ * separated (V2 parameters are scalars). Absent for models without an out-of-distribution threshold.
+ */
+function outOfDistributionParameter(
+  manifest: ModelManifest,
+  probabilities: Float32Array,
+  batchSize: number,
+): { parameters?: { out_of_distribution: string } } {
+  if (manifest.outOfDistribution === undefined) return {};
+  const classes = manifest.labels.length;
+  const rows: boolean[] = [];
+  for (let r = 0; r < batchSize; r++) {
+    let best = 0;
+    for (let c = 0; c < classes; c++) best = Math.max(best, probabilities[r * classes + c] ?? 0);
+    rows.push(isOutOfDistribution(manifest, best));
+  }
+  return { parameters: { out_of_distribution: rows.join(',') } };
+}
+
+/**
  * The `$inference_response` for the outputs asked for: the FP32 tensor `[batch, classes]`, or with the
  * classification extension BYTES `[batch, k]` of `value:index:label`; each as JSON `data` or, with the
  * binary extension, as bytes after the JSON (`parameters.binary_data_size`).
@@ -41,10 +62,16 @@ export function encodeInferResponse(
     if (k !== undefined) {
       const strings = classificationStrings(probabilities, classes, manifest.labels, k);
       const shape = [batchSize, k];
-      if (!output.binary) return { name: output.name, datatype: 'BYTES', shape, data: strings };
+      const ood = outOfDistributionParameter(manifest, probabilities, batchSize);
+      if (!output.binary) return { name: output.name, datatype: 'BYTES', shape, data: strings, ...ood };
       const bytes = encodeBytesElements(strings.map((s) => utf8.encode(s)));
       chunks.push(bytes);
-      return { name: output.name, datatype: 'BYTES', shape, parameters: { binary_data_size: bytes.length } };
+      return {
+        name: output.name,
+        datatype: 'BYTES',
+        shape,
+        parameters: { binary_data_size: bytes.length, ...ood.parameters },
+      };
     }
     const shape = [batchSize, classes];
     if (!output.binary)

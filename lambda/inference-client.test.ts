@@ -40,6 +40,23 @@ describe('the Lambda speaks the Open Inference Protocol', () => {
     });
   });
 
+  it("carries the host's out-of-distribution flag for the image", () => {
+    const verdict = classificationFromResponse({
+      model_name: 'digits',
+      model_version: '2',
+      outputs: [
+        {
+          name: 'probabilities',
+          datatype: 'BYTES',
+          shape: [1, 1],
+          parameters: { out_of_distribution: 'true' },
+          data: ['0.31:3:3'],
+        },
+      ],
+    });
+    expect(verdict).toMatchObject({ label: '3', confidence: 0.31, outOfDistribution: true });
+  });
+
   it('refuses an answer in another shape', () => {
     expect(classificationFromResponse({ model_name: 'digits', outputs: [] })).toBeUndefined();
     expect(

@@ -104,11 +104,20 @@ export function classificationFromResponse(body: unknown): ImageClassification |
       label: best?.label,
       confidence: best?.confidence,
       topK,
+      ...outOfDistributionOf(output.parameters?.out_of_distribution),
     });
     return verdict.success ? verdict.data : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The host flags each batch row of a model with a threshold (`true`/`false`, comma separated); one
+ * image here. Nothing for a model (or host) without the flag.
+ */
+function outOfDistributionOf(flags: unknown): { outOfDistribution?: boolean } {
+  return typeof flags === 'string' ? { outOfDistribution: flags.split(',')[0] === 'true' } : {};
 }
 
 /**

@@ -76,6 +76,7 @@ export async function processUploadRecord(record: S3EventRecord, deps: ProcessDe
     label: classification.label,
     confidence: classification.confidence,
     topK: classification.topK,
+    outOfDistribution: classification.outOfDistribution === true,
     predictedAt: deps.now().toISOString(),
   };
   const recordKey = predictionKey(uploadId, upload.lastModified);

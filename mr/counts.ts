@@ -29,6 +29,8 @@ export interface GroupCounts {
   supersededLabels: number;
   /** Labelled predictions whose label is not one of the model version's labels: not scored. */
   invalidLabels: number;
+  /** Predictions (labelled or not) the model flagged as out of distribution ("not a digit"). */
+  outOfDistribution: number;
 }
 
 /** What belongs to no model: input bookkeeping and labels whose upload has no prediction. */
@@ -82,6 +84,7 @@ export function emptyGroupCounts(): GroupCounts {
     duplicateLabels: 0,
     supersededLabels: 0,
     invalidLabels: 0,
+    outOfDistribution: 0,
   };
 }
 
@@ -168,6 +171,7 @@ export function mergeGroupCounts(into: GroupCounts, from: GroupCounts): void {
   into.duplicateLabels += from.duplicateLabels;
   into.supersededLabels += from.supersededLabels;
   into.invalidLabels += from.invalidLabels;
+  into.outOfDistribution += from.outOfDistribution;
 }
 
 /** Adds `from` into `into`. */
@@ -207,6 +211,7 @@ export function serializeGroupCounts(counts: GroupCounts): string {
     dupLabels: counts.duplicateLabels,
     superseded: counts.supersededLabels,
     invalid: counts.invalidLabels,
+    ood: counts.outOfDistribution,
   });
 }
 
@@ -271,6 +276,8 @@ export function parseGroupCounts(value: string): GroupCounts {
   counts.duplicateLabels = countField(raw, 'dupLabels', value);
   counts.supersededLabels = countField(raw, 'superseded', value);
   counts.invalidLabels = countField(raw, 'invalid', value);
+  // Absent in partials written before models flagged out-of-distribution images.
+  counts.outOfDistribution = raw.ood === undefined ? 0 : countField(raw, 'ood', value);
   return counts;
 }
 

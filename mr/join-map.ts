@@ -46,6 +46,7 @@ export function mapLine(line: string): JoinMapResult {
         modelVersion: p.modelVersion,
         label: p.label,
         confidence: p.confidence,
+        outOfDistribution: p.outOfDistribution === true,
       }),
     };
   }

@@ -137,6 +137,7 @@ export class JoinAccumulator {
     group.duplicatePredictions += joined.duplicatePredictions;
     group.duplicateLabels += joined.duplicateLabels;
     group.supersededLabels += joined.supersededLabels;
+    if (prediction.outOfDistribution === true) group.outOfDistribution += 1;
     if (label === null) {
       group.predictionsWithoutLabel += 1;
       return;

@@ -12,6 +12,8 @@ export interface PredictionValue {
   readonly modelVersion: string;
   readonly label: string;
   readonly confidence: number;
+  /** The model flagged the image as not what it knows; written as a 7th field `ood` only when true. */
+  readonly outOfDistribution?: boolean | undefined;
 }
 
 /** A label, reduced to what the metrics need. */
@@ -43,7 +45,8 @@ function unescapeField(field: string): string {
 
 export function encodeJoinValue(value: JoinValue): string {
   if (value.kind === 'P') {
-    return `P\t${value.predictedAt}\t${escapeField(value.model)}\t${escapeField(value.modelVersion)}\t${escapeField(value.label)}\t${value.confidence}`;
+    const base = `P\t${value.predictedAt}\t${escapeField(value.model)}\t${escapeField(value.modelVersion)}\t${escapeField(value.label)}\t${value.confidence}`;
+    return value.outOfDistribution ? `${base}\tood` : base;
   }
   const base = `L\t${value.labeledAt}\t${value.labelId}\t${escapeField(value.label)}`;
   return value.deviceLabel === undefined ? base : `${base}\t${escapeField(value.deviceLabel)}`;
@@ -52,7 +55,7 @@ export function encodeJoinValue(value: JoinValue): string {
 /** The value, or null when it is not one this job's mapper writes. */
 export function decodeJoinValue(encoded: string): JoinValue | null {
   const f = encoded.split('\t');
-  if (f[0] === 'P' && f.length === 6) {
+  if (f[0] === 'P' && (f.length === 6 || (f.length === 7 && f[6] === 'ood'))) {
     const confidence = Number(f[5]);
     if (!(confidence >= 0 && confidence <= 1)) return null;
     return {
@@ -62,6 +65,7 @@ export function decodeJoinValue(encoded: string): JoinValue | null {
       modelVersion: unescapeField(f[3] as string),
       label: unescapeField(f[4] as string),
       confidence,
+      ...(f.length === 7 ? { outOfDistribution: true } : {}),
     };
   }
   if (f[0] === 'L' && (f.length === 4 || f.length === 5)) {

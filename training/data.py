@@ -20,6 +20,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from augment_digits import photo_like_digits
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = REPO_ROOT / "node_modules"
 
@@ -39,6 +41,8 @@ class DatasetSpec:
     default_epochs: int
     load: Callable[[], tuple[np.ndarray, np.ndarray]]
     augment: Augment
+    # Outlier exposure: what the model should call "not a <subject>" (None: no out-of-distribution head).
+    ood_subject: str | None = None
 
     def dataset_id(self) -> str:
         """``<package>@<version>`` as installed, for the manifest."""
@@ -141,7 +145,8 @@ DATASETS: dict[str, DatasetSpec] = {
         held_out_fraction=0.15,
         default_epochs=25,
         load=load_mnist_digits,
-        augment=random_affine(max_shift_px=2.0, max_rotation_deg=10.0, scale_range=(0.9, 1.1)),
+        augment=photo_like_digits(),
+        ood_subject="a handwritten digit",
     ),
     "fashion": DatasetSpec(
         name="fashion",

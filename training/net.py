@@ -72,10 +72,18 @@ def _fold_linear_batchnorm(linear: nn.Linear, bn: nn.BatchNorm1d) -> nn.Linear:
     return folded
 
 
-def export_network(model: SmallCnn) -> nn.Module:
-    """The deployed network: BatchNorm folded, no dropout, softmax output, eval mode."""
+def export_network(model: SmallCnn, temperature: float = 1.0) -> nn.Module:
+    """The deployed network: BatchNorm folded, no dropout, softmax output, eval mode.
+
+    ``temperature`` (fitted on held-out data) is folded into the last Linear: its logits are divided
+    by it, so the softmax output is the calibrated probability and the graph stays the same.
+    """
     model = copy.deepcopy(model).eval()
     flatten, linear, bn, relu, _dropout, head = model.classifier
+    if temperature != 1.0:
+        with torch.no_grad():
+            head.weight.div_(temperature)
+            head.bias.div_(temperature)
     exported = nn.Sequential(
         model.normalize,
         model.features,

@@ -38,8 +38,17 @@ import onnx  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from calibration import (  # noqa: E402
+    CALIBRATION_COPIES,
+    TARGET_FALSE_FLAG_RATE,
+    expected_calibration_error,
+    fit_temperature,
+    ood_threshold,
+    split_calibration,
+)
 from data import DATASETS, DatasetSpec, stratified_split  # noqa: E402
 from net import SmallCnn, count_parameters, export_network, export_onnx  # noqa: E402
+from outliers import held_out_outliers, outlier_pool  # noqa: E402
 
 DEFAULT_SEED = 4651
 THREADS = 2
@@ -51,6 +60,9 @@ OUTPUT_NAME = "probabilities"
 MAX_BATCH_SIZE = 64  # what the server may batch; the ONNX batch axis itself is dynamic
 GOLDEN_IMAGES = 10  # one correctly classified held-out image per class (first classes first)
 SMOKE_TRAIN, SMOKE_HELD_OUT = 2048, 500
+OUTLIER_BATCH = 64
+OUTLIER_WEIGHT = 0.5
+SPLITS_DIR = Path(__file__).resolve().parent / "splits"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -100,8 +112,14 @@ def train(
     y_held: torch.Tensor,
     epochs: int,
     seed: int,
+    outliers: torch.Tensor | None = None,
 ) -> SmallCnn:
-    """AdamW + OneCycle (max lr 3e-3), batch 128, per-epoch progress on the held-out split."""
+    """AdamW + OneCycle (max lr 3e-3), batch 128, per-epoch progress on the held-out split.
+
+    With ``outliers``, each step also sees ``OUTLIER_BATCH`` augmented non-digit images whose target
+    is the uniform distribution (outlier exposure, weight ``OUTLIER_WEIGHT``): the model learns to be
+    unsure about what is not a digit, so a max-probability threshold can flag it.
+    """
     mean, std = x_train.mean().item(), x_train.std().item()
     model = SmallCnn(mean=mean, std=std, classes=len(spec.labels))
     steps_per_epoch = len(x_train) // BATCH_SIZE  # last partial batch dropped (reshuffled each epoch)
@@ -123,7 +141,14 @@ def train(
         for step in range(steps_per_epoch):
             batch = order[step * BATCH_SIZE : (step + 1) * BATCH_SIZE]
             inputs = spec.augment(x_train[batch], generator)
-            loss = F.cross_entropy(model(inputs), y_train[batch])
+            if outliers is None:
+                loss = F.cross_entropy(model(inputs), y_train[batch])
+            else:
+                pick = torch.randint(len(outliers), (OUTLIER_BATCH,), generator=generator)
+                odd = spec.augment(outliers[pick], generator)
+                logits = model(torch.cat([inputs, odd]))
+                loss = F.cross_entropy(logits[: len(batch)], y_train[batch])
+                loss = loss - OUTLIER_WEIGHT * F.log_softmax(logits[len(batch) :], 1).mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -196,6 +221,77 @@ def write_golden(path: Path, spec: DatasetSpec, golden: list[dict]) -> None:
     )
 
 
+def calibrate(
+    spec: DatasetSpec,
+    model: SmallCnn,
+    images: np.ndarray,
+    labels: np.ndarray,
+    held_idx: np.ndarray,
+    seed: int,
+    smoke: bool,
+) -> tuple[float, dict]:
+    """Temperature and out-of-distribution threshold from the calibration half of the held-out split.
+
+    Both are fitted on clean calibration digits plus ``CALIBRATION_COPIES`` photo-like augmented copies
+    of each; the test half only measures. Writes the halves to ``training/splits/`` (not when smoke).
+    """
+    cal_idx, test_idx = split_calibration(held_idx, seed)
+    generator = torch.Generator().manual_seed(seed + 5)
+
+    def with_copies(idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = to_tensor(images[idx]), torch.from_numpy(labels[idx])
+        xs = [x] + [spec.augment(x, generator) for _ in range(CALIBRATION_COPIES)]
+        return torch.cat(xs), y.repeat(CALIBRATION_COPIES + 1)
+
+    x_cal, y_cal = with_copies(cal_idx)
+    x_test, y_test = with_copies(test_idx)
+    logits_cal, logits_test = predict(model, x_cal), predict(model, x_test)
+    temperature = fit_temperature(logits_cal, y_cal)
+    threshold = ood_threshold(F.softmax(logits_cal / temperature, 1).max(1).values)
+    p_before, p_after = F.softmax(logits_test, 1), F.softmax(logits_test / temperature, 1)
+    n_test = len(test_idx)
+    clean_after = p_after[:n_test]
+    odd = {k: F.softmax(predict(model, v) / temperature, 1).max(1).values for k, v in held_out_outliers(seed, 200 if smoke else 1000).items()}
+    figures = {
+        "temperature": round(temperature, 4),
+        "threshold": round(threshold, 4),
+        "testAccuracyClean": round((clean_after.argmax(1) == y_test[:n_test]).float().mean().item(), 4),
+        "testAccuracyAugmented": round((p_after[n_test:].argmax(1) == y_test[n_test:]).float().mean().item(), 4),
+        "eceBefore": round(expected_calibration_error(p_before, y_test), 4),
+        "eceAfter": round(expected_calibration_error(p_after, y_test), 4),
+        "falseFlaggedClean": round((clean_after.max(1).values < threshold).float().mean().item(), 4),
+        "falseFlaggedAugmented": round((p_after[n_test:].max(1).values < threshold).float().mean().item(), 4),
+        **{f"flagged_{k}": round((v < threshold).float().mean().item(), 4) for k, v in odd.items()},
+    }
+    print("calibration (test half of held-out; clean + augmented copies):", json.dumps(figures))
+    if not smoke:
+        SPLITS_DIR.mkdir(exist_ok=True)
+        (SPLITS_DIR / f"{spec.name}-held-out.json").write_text(
+            json.dumps(
+                {
+                    "dataset": spec.dataset_id(),
+                    "seed": seed,
+                    "description": "Indices into the dataset in load order (class files 0..9 concatenated)."
+                    " calibration: fitted temperature and threshold; test: never fitted on (eval:models).",
+                    "calibration": cal_idx.tolist(),
+                    "test": test_idx.tolist(),
+                }
+            )
+            + "\n"
+        )
+    ood = {
+        "method": "outlier-exposure-max-probability",
+        "subject": spec.ood_subject,
+        "threshold": round(threshold, 6),
+        "temperature": round(temperature, 6),
+        "fittedOn": f"calibration half of the held-out split ({len(cal_idx)} digits, clean + "
+        f"{CALIBRATION_COPIES} photo-like augmented copies each); target false-flag rate "
+        f"{TARGET_FALSE_FLAG_RATE}",
+        "heldOut": figures,
+    }
+    return temperature, ood
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     spec = DATASETS[args.model]
@@ -213,12 +309,21 @@ def main(argv: list[str]) -> int:
     x_train, y_train = to_tensor(images[train_idx]), torch.from_numpy(labels[train_idx])
     x_held, y_held = to_tensor(images[held_idx]), torch.from_numpy(labels[held_idx])
 
+    outliers = None
+    if spec.ood_subject is not None:
+        outliers = outlier_pool(args.seed, *((500, 500) if args.smoke else ()))
+        print(f"outlier exposure: {len(outliers):,} non-digit images (clothing, synthetic shapes)")
+
     train_started = time.perf_counter()
-    model = train(spec, x_train, y_train, x_held, y_held, epochs, args.seed)
+    model = train(spec, x_train, y_train, x_held, y_held, epochs, args.seed, outliers)
     train_seconds = time.perf_counter() - train_started
 
+    temperature, ood = 1.0, None
+    if spec.ood_subject is not None:
+        temperature, ood = calibrate(spec, model, images, labels, held_idx, args.seed, args.smoke)
+
     # Everything below is measured with the exported form (folded BatchNorm, softmax output).
-    network = export_network(model)
+    network = export_network(model, temperature)
     probabilities = predict(network, x_held)
     correct = int((probabilities.argmax(1) == y_held).sum())
     accuracy = correct / len(y_held)
@@ -255,6 +360,8 @@ def main(argv: list[str]) -> int:
             "parameters": count_parameters(model),
         },
     }
+    if ood is not None:
+        manifest["outOfDistribution"] = ood
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     golden = pick_golden(images[held_idx], labels[held_idx], probabilities.numpy(), GOLDEN_IMAGES)
     write_golden(folder / "golden.json", spec, golden)

@@ -15,7 +15,7 @@ import { postInfer, readInferResponse, startTestHost } from './support.ts';
 interface Golden {
   images: Array<{ label: number; pixels: number[]; probabilities: number[] }>;
 }
-const golden = JSON.parse(readFileSync('models/digits/1/golden.json', 'utf8')) as Golden;
+const golden = JSON.parse(readFileSync('models/digits/2/golden.json', 'utf8')) as Golden;
 const goldenInput = Float32Array.from(golden.images.flatMap((img) => img.pixels.map((v) => v / 255)));
 const n = golden.images.length;
 
@@ -89,12 +89,12 @@ describe('gpu-host over the Open Inference Protocol v2', () => {
     });
 
     it('describes a model with a dynamic batch axis and both of its inputs, with and without a version', async () => {
-      for (const path of ['/v2/models/digits', '/v2/models/digits/versions/1']) {
+      for (const path of ['/v2/models/digits', '/v2/models/digits/versions/2']) {
         const response = await get(path);
         expect(response.status).toBe(200);
         expect(await response.json()).toMatchObject({
           name: 'digits',
-          versions: ['1'],
+          versions: ['2', '1'],
           platform: 'onnxruntime_onnx',
           inputs: [
             { name: 'input', datatype: 'FP32', shape: [-1, 1, 28, 28] },
@@ -110,7 +110,7 @@ describe('gpu-host over the Open Inference Protocol v2', () => {
       const unknown = await get('/v2/models/nope');
       expect(unknown.status).toBe(404);
       expect(await errorOf(unknown)).toContain('"nope"');
-      expect((await get('/v2/models/digits/versions/2')).status).toBe(404);
+      expect((await get('/v2/models/digits/versions/3')).status).toBe(404);
     });
 
     it('indexes the repository (model repository extension)', async () => {
@@ -120,6 +120,7 @@ describe('gpu-host over the Open Inference Protocol v2', () => {
       });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual([
+        { name: 'digits', version: '2', state: 'READY', reason: '' },
         { name: 'digits', version: '1', state: 'READY', reason: '' },
         { name: 'fashion', version: '1', state: 'READY', reason: '' },
       ]);
@@ -142,7 +143,7 @@ describe('gpu-host over the Open Inference Protocol v2', () => {
         model_version: string;
         outputs: Array<{ name: string; datatype: string; shape: number[]; data: number[] }>;
       };
-      expect(body).toMatchObject({ id: 'golden-batch', model_name: 'digits', model_version: '1' });
+      expect(body).toMatchObject({ id: 'golden-batch', model_name: 'digits', model_version: '2' });
       expect(body.outputs).toHaveLength(1);
       expect(body.outputs[0]).toMatchObject({ name: 'probabilities', datatype: 'FP32', shape: [n, 10] });
       expectGolden(body.outputs[0]?.data ?? []);
@@ -152,7 +153,7 @@ describe('gpu-host over the Open Inference Protocol v2', () => {
       const nested = golden.images.map((img) => [
         Array.from({ length: 28 }, (_, r) => img.pixels.slice(r * 28, r * 28 + 28).map((v) => v / 255)),
       ]);
-      const response = await postInfer(`${host.url}/v2/models/digits/versions/1/infer`, {
+      const response = await postInfer(`${host.url}/v2/models/digits/versions/2/infer`, {
         inputs: [{ name: 'input', shape: [n, 1, 28, 28], datatype: 'FP32', data: nested }],
         outputs: [{ name: 'probabilities' }],
       });
@@ -176,6 +177,28 @@ describe('gpu-host over the Open Inference Protocol v2', () => {
         expect(label).toBe(String(img.label));
         expect(Number(value)).toBeCloseTo(img.probabilities[img.label] as number, 4);
       });
+    });
+
+    it('flags each row out of distribution or not when the model has a threshold', async () => {
+      // A square frame drawn where a digit would be: a shape, not a digit.
+      const frame = Array.from({ length: 784 }, (_, i) => {
+        const [x, y] = [i % 28, Math.floor(i / 28)];
+        const inBox = x >= 4 && x <= 23 && y >= 4 && y <= 23;
+        return inBox && (x <= 6 || x >= 21 || y <= 6 || y >= 21) ? 1 : 0;
+      });
+      const response = await postInfer(infer, {
+        inputs: [
+          {
+            name: 'input',
+            shape: [2, 1, 28, 28],
+            datatype: 'FP32',
+            data: [...goldenInput.slice(0, 784), ...frame],
+          },
+        ],
+        outputs: [{ name: 'probabilities', parameters: { classification: 1 } }],
+      });
+      const { json } = await readInferResponse(response);
+      expect(json.outputs[0]?.parameters).toMatchObject({ out_of_distribution: 'false,true' });
     });
   });
 
@@ -433,7 +456,12 @@ describe('gpu-host over the Open Inference Protocol v2', () => {
         await mnistDigitImage(4, 1, 'webp'),
       );
       expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({ model: 'digits', modelVersion: '1', label: '4' });
+      expect(await response.json()).toMatchObject({
+        model: 'digits',
+        modelVersion: '2',
+        label: '4',
+        outOfDistribution: false,
+      });
     });
 
     it('refuses a top_k outside 1..classes and what is not an image', async () => {

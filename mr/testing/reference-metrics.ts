@@ -69,7 +69,7 @@ export function referenceMetrics(
   type Coverage = ClassificationMetrics['coverage'];
   const groups = new Map<
     string,
-    { model: string; version: string; days: Map<string, { rows: Row[]; cov: Coverage }> }
+    { model: string; version: string; days: Map<string, { rows: Row[]; cov: Coverage; ood: number }> }
   >();
   let labelsWithoutPrediction = 0;
   let dupPredictions = 0;
@@ -129,12 +129,14 @@ export function referenceMetrics(
           supersededLabels: 0,
           invalidLabels: 0,
         },
+        ood: 0,
       };
       g.days.set(dayKey, day);
     }
     day.cov.duplicateLabels += dayCoverage.duplicateLabels;
     day.cov.supersededLabels += dayCoverage.supersededLabels;
     day.cov.duplicatePredictions += dayCoverage.duplicatePredictions;
+    if (latestPrediction.outOfDistribution === true) day.ood++;
     if (!latestLabel) {
       predictionsWithoutLabel++;
       day.cov.predictionsWithoutLabel++;
@@ -161,10 +163,16 @@ export function referenceMetrics(
       const seen = all.flatMap((r) => [r.truth, r.verdict]);
       const classes = orderClasses(seen, manifests[g.model]?.[g.version]);
       const total = (pick: (c: Coverage) => number) => days.reduce((s, [, d]) => s + pick(d.cov), 0);
+      const ood = (count: number, predicted: number) => ({
+        count,
+        share: predicted === 0 ? null : count / predicted,
+      });
+      const oodCount = days.reduce((s, [, d]) => s + d.ood, 0);
       return {
         model: g.model,
         version: g.version,
         ...classification(all, classes),
+        outOfDistribution: ood(oodCount, all.length + total((c) => c.predictionsWithoutLabel)),
         coverage: {
           predictionsWithoutLabel: total((c) => c.predictionsWithoutLabel),
           duplicatePredictions: total((c) => c.duplicatePredictions),
@@ -172,7 +180,12 @@ export function referenceMetrics(
           supersededLabels: total((c) => c.supersededLabels),
           invalidLabels: total((c) => c.invalidLabels),
         },
-        days: days.map(([day, d]) => ({ day, ...classification(d.rows, classes), coverage: d.cov })),
+        days: days.map(([day, d]) => ({
+          day,
+          ...classification(d.rows, classes),
+          outOfDistribution: ood(d.ood, d.rows.length + d.cov.predictionsWithoutLabel),
+          coverage: d.cov,
+        })),
       };
     });
   return {

@@ -109,6 +109,9 @@ export function* syntheticRecords(options: SyntheticOptions): Generator<Syntheti
         { label: pick(m.labels), confidence: Math.fround((1 - confidence) * 0.5) },
         { label: pick(m.labels), confidence: Math.fround((1 - confidence) * 0.2) },
       ],
+      // Unsure verdicts are flagged "not a digit", as a model with a threshold would (no extra draws:
+      // the random stream, hence every other record, stays the same).
+      ...(confidence < 0.25 ? { outOfDistribution: true } : {}),
       predictedAt: new Date(predictedAtMs).toISOString(),
     };
     const hasPrediction = random() >= irregular;

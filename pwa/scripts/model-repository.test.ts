@@ -28,10 +28,12 @@ describe('discoverModels', () => {
   it('finds the committed models with the URLs the app loads them from', async () => {
     const models = await discoverModels(REPOSITORY);
     expect(models.map((m) => m.entry.modelUrl)).toEqual(
-      expect.arrayContaining(['/models/digits/1/model.onnx', '/models/fashion/1/model.onnx']),
+      expect.arrayContaining(['/models/digits/2/model.onnx', '/models/fashion/1/model.onnx']),
     );
     const digits = models.find((m) => m.entry.name === 'digits');
-    const onnx = digits?.files.find((f) => f.fileName === 'models/digits/1/model.onnx');
+    // Digits v2 carries its "not a digit" threshold to the device.
+    expect(digits?.entry.outOfDistribution).toMatchObject({ subject: 'a handwritten digit' });
+    const onnx = digits?.files.find((f) => f.fileName === 'models/digits/2/model.onnx');
     expect(
       createHash('sha256')
         .update(onnx?.source ?? new Uint8Array())

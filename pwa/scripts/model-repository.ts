@@ -78,6 +78,12 @@ async function readModel(dir: string, name: string, version: string): Promise<Di
       input: { name: manifest.input.name, dims: manifest.input.dims },
       output: { name: manifest.output.name },
       heldOutAccuracy: manifest.training.heldOutAccuracy,
+      ...(manifest.outOfDistribution && {
+        outOfDistribution: {
+          subject: manifest.outOfDistribution.subject,
+          threshold: manifest.outOfDistribution.threshold,
+        },
+      }),
       sha256,
       modelUrl: `/${base}/model.onnx`,
     },

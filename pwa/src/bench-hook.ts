@@ -2,7 +2,12 @@
  * Loaded only with `?bench` in the URL: gives bench/pwa.ts a handle on the inference worker, to time
  * many runs inside it (performance.now() is coarse without cross-origin isolation).
  */
-import { benchmarkOnDevice, warmUpDevice } from './inference/device-classifier.ts';
+import {
+  benchmarkOnDevice,
+  classifyOnDevice,
+  type DeviceInference,
+  warmUpDevice,
+} from './inference/device-classifier.ts';
 import { loadBundledModels } from './models/model-catalogue.ts';
 
 declare global {
@@ -10,6 +15,8 @@ declare global {
     pictorBench?: {
       warmUp(model: string): Promise<number>;
       run(image: Blob, model: string, runs: number): ReturnType<typeof benchmarkOnDevice>;
+      /** The app's own on-device verdict (canvas decode), for the device/server agreement e2e test. */
+      classify(image: Blob, model: string): Promise<DeviceInference | null>;
     };
   }
 }
@@ -23,4 +30,10 @@ async function bundled(name: string) {
 window.pictorBench = {
   warmUp: async (name) => warmUpDevice(await bundled(name)),
   run: async (image, name, runs) => benchmarkOnDevice(image, await bundled(name), runs),
+  classify: async (image, name) => {
+    const { verdict, prepared } = classifyOnDevice(image, 'image/jpeg', await bundled(name));
+    const result = await verdict;
+    await prepared;
+    return result;
+  },
 };

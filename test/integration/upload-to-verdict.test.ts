@@ -30,8 +30,9 @@ describe('photo in, verdict pushed back', () => {
     expect(verdict).toMatchObject({
       uploadId: upload.uploadId,
       model: 'digits',
-      modelVersion: '1',
+      modelVersion: '2',
       label: '3',
+      outOfDistribution: false,
     });
     expect(verdict.confidence).toBeGreaterThan(0.5);
     expect(verdict.topK).toHaveLength(3);

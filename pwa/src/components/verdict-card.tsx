@@ -6,6 +6,8 @@ import { formatPercent } from '../format-percent.ts';
 export interface VerdictCardProps {
   readonly device: DeviceState;
   readonly server: ServerState;
+  /** Completes "This doesn't look like …" when the verdict is out of distribution (from the manifest). */
+  readonly subject?: string | undefined;
 }
 
 /** How the shown verdict relates to the other side's. */
@@ -15,6 +17,7 @@ interface Shown {
   readonly label: string;
   readonly confidence: number;
   readonly topK: readonly ScoredLabel[];
+  readonly outOfDistribution: boolean;
   readonly source: 'device' | 'server';
   readonly agreement: Agreement;
 }
@@ -29,7 +32,12 @@ export function shownVerdict(device: DeviceState, server: ServerState): Shown | 
       : onDevice.label === prediction.label
         ? 'agree'
         : 'disagree';
-    return { ...prediction, source: 'server', agreement };
+    return {
+      ...prediction,
+      outOfDistribution: prediction.outOfDistribution === true,
+      source: 'server',
+      agreement,
+    };
   }
   return onDevice ? { ...onDevice, source: 'device', agreement: 'pending' } : null;
 }
@@ -38,7 +46,7 @@ export function shownVerdict(device: DeviceState, server: ServerState): Shown | 
  * The answer: the label big, how sure, the runners-up, and where it came from: this device (at once),
  * confirmed by the server, or replaced by the server's when the two disagree (and then it says so).
  */
-export function VerdictCard({ device, server }: VerdictCardProps): JSX.Element | null {
+export function VerdictCard({ device, server, subject }: VerdictCardProps): JSX.Element | null {
   const shown = shownVerdict(device, server);
   if (!shown) return null;
   const onDevice = device.status === 'done' ? device : null;
@@ -55,18 +63,33 @@ export function VerdictCard({ device, server }: VerdictCardProps): JSX.Element |
       data-elapsed-ms={onServer ? Math.round(onServer.elapsedMs) : undefined}
       aria-labelledby="verdict-heading"
     >
-      <h2 id="verdict-heading" class="verdict__heading">
-        It looks like
-      </h2>
-      <p
-        class={shown.label.length > 3 ? 'verdict__label verdict__label--long' : 'verdict__label'}
-        data-testid="verdict-label"
-      >
-        {shown.label}
-      </p>
-      <p class="verdict__confidence" data-testid="verdict-confidence">
-        {formatPercent(shown.confidence)} sure
-      </p>
+      {shown.outOfDistribution ? (
+        // Not what the model knows: no big confident label; its best guess stays visible, small.
+        <>
+          <h2 id="verdict-heading" class="verdict__heading" data-testid="verdict-ood">
+            This doesn't look like {subject ?? 'anything this model knows'}
+          </h2>
+          <p class="verdict__confidence" data-testid="verdict-confidence">
+            Best guess <span data-testid="verdict-label">{shown.label}</span> (
+            {formatPercent(shown.confidence)})
+          </p>
+        </>
+      ) : (
+        <>
+          <h2 id="verdict-heading" class="verdict__heading">
+            It looks like
+          </h2>
+          <p
+            class={shown.label.length > 3 ? 'verdict__label verdict__label--long' : 'verdict__label'}
+            data-testid="verdict-label"
+          >
+            {shown.label}
+          </p>
+          <p class="verdict__confidence" data-testid="verdict-confidence">
+            {formatPercent(shown.confidence)} sure
+          </p>
+        </>
+      )}
       <SourceNote shown={shown} device={device} server={server} />
       <h3 class="verdict__subheading">Top {top.length}</h3>
       <ol class="topk">

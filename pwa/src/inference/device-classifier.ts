@@ -14,6 +14,7 @@ export interface DeviceInference {
   readonly label: string;
   readonly confidence: number;
   readonly topK: readonly ScoredLabel[];
+  readonly outOfDistribution: boolean;
   readonly timings: DeviceTimings;
 }
 
@@ -111,6 +112,7 @@ export function classifyOnDevice(
           label: message.label,
           confidence: message.confidence,
           topK: message.topK,
+          outOfDistribution: message.outOfDistribution,
           timings: message.timings,
         });
         return;

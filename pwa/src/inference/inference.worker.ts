@@ -3,6 +3,8 @@
  * same preprocessing as the server (contracts/preprocess.ts), and prepares the upload and thumbnail,
  * all off the page's main thread.
  */
+
+import { isOutOfDistribution } from '../../../contracts/out-of-distribution.ts';
 import { preprocess } from '../../../contracts/preprocess.ts';
 import type { BundledModel } from '../models/bundled-models.ts';
 import { decodeImage, encodeForUpload, pixelsForPreprocessing, thumbnailOf } from './image-pipeline.ts';
@@ -80,6 +82,7 @@ async function verdictFor(id: number, model: BundledModel, bitmap: ImageBitmap):
       label: best.label,
       confidence: best.confidence,
       topK: ranked,
+      outOfDistribution: isOutOfDistribution(model, best.confidence),
       timings: { pixelsMs: t1 - t0, preprocessMs: t2 - t1, sessionMs: t3 - t2, inferenceMs: t4 - t3 },
     });
   });

@@ -45,6 +45,8 @@ export type WorkerResponse =
       readonly label: string;
       readonly confidence: number;
       readonly topK: readonly ScoredLabel[];
+      /** Below the model's out-of-distribution threshold: "this doesn't look like …". */
+      readonly outOfDistribution: boolean;
       readonly timings: DeviceTimings;
     }
   | {

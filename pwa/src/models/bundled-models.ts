@@ -15,6 +15,8 @@ export const bundledModelSchema = z.object({
   input: z.object({ name: z.string().min(1), dims: z.array(z.number().int().positive()).min(1) }),
   output: z.object({ name: z.string().min(1) }),
   heldOutAccuracy: z.number().min(0).max(1).optional(),
+  /** "Not a <subject>" threshold on the top-1 probability (contracts/out-of-distribution.ts); absent: never. */
+  outOfDistribution: z.object({ subject: z.string().min(1), threshold: z.number().min(0).max(1) }).optional(),
   /** SHA-256 of model.onnx, hex; the worker checks the bytes it loads against it. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Same-origin URL of model.onnx, e.g. `/models/digits/1/model.onnx`. */

@@ -159,7 +159,13 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
             {state.device.message.text}
           </p>
         )}
-        {state && !state.fatal && <VerdictCard device={state.device} server={state.server} />}
+        {state && !state.fatal && (
+          <VerdictCard
+            device={state.device}
+            server={state.server}
+            subject={state.model.device?.outOfDistribution?.subject}
+          />
+        )}
         {state && !state.fatal && <UploadStatus server={state.server} online={online} />}
         {state && shown && (
           <LabelPicker
