@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
@@ -15,15 +14,13 @@ const release = await buildRelease({
   outDir: join(repoRoot, 'dist/deploy'),
   publicDir: join(repoRoot, 'pwa/dist'),
 });
-const bootstrapScript = join(repoRoot, 'mr/emr/bootstrap-node.sh');
 
 new PictorStack(app, config.stackName, {
   config,
   release,
-  emrBootstrapScript: existsSync(bootstrapScript) ? bootstrapScript : undefined,
-  // No account: the stack stays environment-agnostic (no look-ups, no cdk.context.json) and deploys
-  // to the account of the credentials in use.
-  env: { region: config.region ?? process.env.CDK_DEFAULT_REGION },
-  description: 'Pictor: image classification (S3, Lambda, EC2 inference host, gateway, EMR roles)',
+  // The account of the credentials in use: with one, the host images are looked up once and pinned
+  // in cdk.context.json (deploy/lib/machine-images.ts); without (synthesis in CI) nothing is looked up.
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: config.region ?? process.env.CDK_DEFAULT_REGION },
+  description: 'Pictor: image classification (S3, Lambda, EC2 inference host, gateway, WAF, alarms, EMR roles)',
 });
 app.synth();
