@@ -21,6 +21,7 @@ new PictorStack(app, config.stackName, {
   // The account of the credentials in use: with one, the host images are looked up once and pinned
   // in cdk.context.json (deploy/lib/machine-images.ts); without (synthesis in CI) nothing is looked up.
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: config.region ?? process.env.CDK_DEFAULT_REGION },
-  description: 'Pictor: image classification (S3, Lambda, EC2 inference host, gateway, WAF, alarms, EMR roles)',
+  description:
+    'Pictor: image classification (S3, Lambda, EC2 inference host, gateway, WAF, alarms, EMR roles)',
 });
 app.synth();

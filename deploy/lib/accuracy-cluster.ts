@@ -136,7 +136,9 @@ export class AccuracyCluster extends Construct {
           // RunJobFlow hands EMR its two roles: exactly these, and only to EMR.
           actions: ['iam:PassRole'],
           resources: [this.serviceRole.roleArn, this.instanceRole.roleArn],
-          conditions: { StringLike: { 'iam:PassedToService': ['elasticmapreduce.amazonaws.com', 'ec2.amazonaws.com*'] } },
+          conditions: {
+            StringLike: { 'iam:PassedToService': ['elasticmapreduce.amazonaws.com', 'ec2.amazonaws.com*'] },
+          },
         }),
         new iam.PolicyStatement({
           // The CLI checks predictions/ and labels/ hold something before it submits.
@@ -184,7 +186,11 @@ export class AccuracyCluster extends Construct {
     };
     const primary = group('PrimarySecurityGroup', 'Pictor EMR primary node (rules managed by EMR)');
     const core = group('CoreSecurityGroup', 'Pictor EMR core nodes (rules managed by EMR)');
-    const serviceAccess = group('ServiceAccessSecurityGroup', 'Pictor EMR service access (private subnet)', false);
+    const serviceAccess = group(
+      'ServiceAccessSecurityGroup',
+      'Pictor EMR service access (private subnet)',
+      false,
+    );
     serviceAccess.addIngressRule(primary, ec2.Port.tcp(9443), 'EMR service access from the primary node');
     serviceAccess.addEgressRule(primary, ec2.Port.tcp(8443), 'EMR service to the primary node');
     serviceAccess.addEgressRule(core, ec2.Port.tcp(8443), 'EMR service to the core nodes');

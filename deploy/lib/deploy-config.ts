@@ -88,7 +88,9 @@ export function readDeployConfig(get: (key: string) => unknown): DeployConfig {
     throw new Error(`deploy context is invalid (pass -c key=value): ${problems}`);
   }
   if (parsed.data.alarmTopicArn !== undefined && parsed.data.alarmEmail !== undefined) {
-    throw new Error('deploy context is invalid: alarmEmail subscribes to the topic the stack creates; with alarmTopicArn, subscribe to your own topic');
+    throw new Error(
+      'deploy context is invalid: alarmEmail subscribes to the topic the stack creates; with alarmTopicArn, subscribe to your own topic',
+    );
   }
   if (parsed.data.certificateArn === undefined && parsed.data.appOrigin?.startsWith('https:')) {
     throw new Error(

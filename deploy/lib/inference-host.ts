@@ -21,7 +21,6 @@ export const INFERENCE_PORT = 8000;
 export const GPU_ROOT_GB = 150;
 export const CPU_ROOT_GB = 30;
 
-
 /**
  * Finds the newest CUDA 12 on the image (onnxruntime-node 1.30's CUDA provider links against CUDA 12
  * and cuDNN 9; the DLAMI's default /usr/local/cuda may be a newer major). `find` succeeds when nothing

@@ -11,7 +11,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
  * and to the target-health alarm. When the hosts become Auto Scaling groups (the scale-out issue),
  * the group's health checks replace this alarm.
  */
-export function recoverOnSystemFailure(instance: ec2.Instance, name: string, topic: sns.ITopic): cloudwatch.Alarm {
+export function recoverOnSystemFailure(
+  instance: ec2.Instance,
+  name: string,
+  topic: sns.ITopic,
+): cloudwatch.Alarm {
   const alarm = new cloudwatch.Alarm(instance, 'SystemRecoveryAlarm', {
     alarmDescription: `Pictor ${name}: EC2 system status check failed; recovering the instance`,
     metric: new cloudwatch.Metric({
@@ -26,6 +30,9 @@ export function recoverOnSystemFailure(instance: ec2.Instance, name: string, top
     evaluationPeriods: 2,
     treatMissingData: cloudwatch.TreatMissingData.MISSING,
   });
-  alarm.addAlarmAction(new actions.Ec2Action(actions.Ec2InstanceAction.RECOVER), new actions.SnsAction(topic));
+  alarm.addAlarmAction(
+    new actions.Ec2Action(actions.Ec2InstanceAction.RECOVER),
+    new actions.SnsAction(topic),
+  );
   return alarm;
 }

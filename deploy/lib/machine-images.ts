@@ -22,9 +22,15 @@ export const DLAMI_UBUNTU_2404_PARAMETER =
  * replaces an instance because a newer image came out. Without an account (synthesis in CI) nothing
  * can be looked up: the template then resolves the parameter at deploy time, with a warning.
  */
-export function pinnedImage(scope: Construct, imageId: string | undefined, parameter: string): ec2.IMachineImage {
+export function pinnedImage(
+  scope: Construct,
+  imageId: string | undefined,
+  parameter: string,
+): ec2.IMachineImage {
   if (imageId !== undefined) {
-    return { getImage: () => ({ imageId, osType: ec2.OperatingSystemType.LINUX, userData: ec2.UserData.forLinux() }) };
+    return {
+      getImage: () => ({ imageId, osType: ec2.OperatingSystemType.LINUX, userData: ec2.UserData.forLinux() }),
+    };
   }
   if (!Token.isUnresolved(Stack.of(scope).account)) {
     return ec2.MachineImage.fromSsmParameter(parameter, { cachedInContext: true });

@@ -63,14 +63,20 @@ export class OperationsAlarms extends Construct {
         expression: 'FILL(elb, 0) + FILL(target, 0)',
         usingMetrics: {
           elb: lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: fiveMinutes, statistic: 'Sum' }),
-          target: lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: fiveMinutes, statistic: 'Sum' }),
+          target: lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+            period: fiveMinutes,
+            statistic: 'Sum',
+          }),
         },
         period: fiveMinutes,
       }),
       threshold: 10,
     });
     this.add('UnhealthyGateway', 'the gateway fails its health check behind the load balancer', {
-      metric: props.targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      metric: props.targetGroup.metrics.unhealthyHostCount({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
       threshold: 1,
       evaluationPeriods: 3,
     });

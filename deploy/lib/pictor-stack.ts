@@ -148,7 +148,11 @@ export class PictorStack extends Stack {
       new CfnOutput(this, id, { value, description });
     const bucketName = this.storage.bucket.bucketName;
     output('AppUrl', this.appOrigin, 'Open this on the phone');
-    output('LoadBalancerDns', this.gateway.loadBalancer.loadBalancerDnsName, 'CNAME/alias target for domainName');
+    output(
+      'LoadBalancerDns',
+      this.gateway.loadBalancer.loadBalancerDnsName,
+      'CNAME/alias target for domainName',
+    );
     output('BucketName', bucketName, 'S3_BUCKET; --bucket of npm run accuracy');
     output('LogBucketName', this.storage.logBucket.bucketName, 'S3, ALB and VPC flow logs');
     output('ClassifyFunctionName', this.classify.function.functionName, 'The S3-triggered Lambda');
@@ -160,7 +164,11 @@ export class PictorStack extends Stack {
     output('EmrServiceRoleName', this.accuracy.serviceRole.roleName, 'EMR service role');
     output('EmrInstanceProfileName', this.accuracy.instanceProfileName, 'EMR EC2 instance profile');
     output('EmrLogUri', this.accuracy.logUri, 'EMR log location');
-    output('AccuracySubmitPolicyArn', this.accuracy.submitPolicy.managedPolicyArn, 'Attach to who runs the job');
+    output(
+      'AccuracySubmitPolicyArn',
+      this.accuracy.submitPolicy.managedPolicyArn,
+      'Attach to who runs the job',
+    );
     const spec = this.toJsonString(this.accuracy.spec);
     output('EmrClusterSpec', spec, '--cluster-spec of npm run accuracy -- --emr (a cluster per run)');
     output(

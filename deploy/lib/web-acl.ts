@@ -1,4 +1,4 @@
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 
@@ -77,7 +77,11 @@ export class WebAcl extends Construct {
           priority: 1,
           action: { block: {} },
           statement: {
-            rateBasedStatement: { limit: props.requestRateLimit, evaluationWindowSec: 300, aggregateKeyType: 'IP' },
+            rateBasedStatement: {
+              limit: props.requestRateLimit,
+              evaluationWindowSec: 300,
+              aggregateKeyType: 'IP',
+            },
           },
           visibilityConfig: visibility('requests-per-ip'),
         },

@@ -12,6 +12,7 @@ export const CDK_JSON_CONTEXT = (
     context: Record<string, unknown>;
   }
 ).context;
+
 import { PictorStack } from '../lib/pictor-stack.ts';
 
 /**

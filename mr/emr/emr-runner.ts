@@ -86,7 +86,12 @@ export async function submitEmrAccuracyJob(job: EmrAccuracyJob): Promise<Submitt
   });
   const report = s3Url(job.bucket, `${REPORTS_PREFIX}${job.runId}/report.html`);
   if (job.clusterSpec !== undefined) {
-    const request = transientClusterRequest(job.clusterSpec, job.runId, s3Url(job.bucket, BOOTSTRAP_KEY), steps);
+    const request = transientClusterRequest(
+      job.clusterSpec,
+      job.runId,
+      s3Url(job.bucket, BOOTSTRAP_KEY),
+      steps,
+    );
     const created = await job.emr.send(new RunJobFlowCommand(request));
     if (!created.JobFlowId) throw new Error('EMR RunJobFlow answered without a cluster id');
     return { clusterId: created.JobFlowId, stepIds: [], runBase: runBase(job), reportUrl: report };

@@ -65,12 +65,19 @@ export function transientClusterRequest(
       ServiceAccessSecurityGroup: spec.serviceAccessSecurityGroup,
       InstanceGroups: [
         { Name: 'primary', InstanceRole: 'MASTER', InstanceType: spec.instanceType, InstanceCount: 1 },
-        { Name: 'core', InstanceRole: 'CORE', InstanceType: spec.instanceType, InstanceCount: spec.coreInstances },
+        {
+          Name: 'core',
+          InstanceRole: 'CORE',
+          InstanceType: spec.instanceType,
+          InstanceCount: spec.coreInstances,
+        },
       ],
       KeepJobFlowAliveWhenNoSteps: false,
       TerminationProtected: false,
     },
-    BootstrapActions: [{ Name: 'install-node', ScriptBootstrapAction: { Path: bootstrapScriptUrl, Args: [] } }],
+    BootstrapActions: [
+      { Name: 'install-node', ScriptBootstrapAction: { Path: bootstrapScriptUrl, Args: [] } },
+    ],
     Steps: steps,
     AutoTerminationPolicy: { IdleTimeout: spec.idleTimeoutSeconds },
     VisibleToAllUsers: true,
