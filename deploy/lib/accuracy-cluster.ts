@@ -120,7 +120,6 @@ export class AccuracyCluster extends Construct {
       statements: [
         new iam.PolicyStatement({
           actions: [
-            'elasticmapreduce:RunJobFlow',
             'elasticmapreduce:AddTags',
             'elasticmapreduce:AddJobFlowSteps',
             'elasticmapreduce:DescribeCluster',
@@ -131,6 +130,13 @@ export class AccuracyCluster extends Construct {
           resources: [
             stack.formatArn({ service: 'elasticmapreduce', resource: 'cluster', resourceName: '*' }),
           ],
+        }),
+        new iam.PolicyStatement({
+          // RunJobFlow names no existing resource (IAM takes only "*"); the cluster it creates must carry
+          // the tag the EMR v2 managed policy requires, as mr/emr/transient-cluster.ts sets it.
+          actions: ['elasticmapreduce:RunJobFlow'],
+          resources: ['*'],
+          conditions: { StringEquals: { [`aws:RequestTag/${EMR_MANAGED_TAG}`]: 'true' } },
         }),
         new iam.PolicyStatement({
           // RunJobFlow hands EMR its two roles: exactly these, and only to EMR.
