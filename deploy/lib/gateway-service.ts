@@ -92,6 +92,8 @@ export class GatewayService extends Construct {
       userDataCausesReplacement: true,
       resourceSignalTimeout: Duration.minutes(15),
       requireImdsv2: true,
+      // One-minute metrics: the recovery alarm and an operator see trouble within minutes.
+      detailedMonitoring: true,
       ssmSessionPermissions: true,
       blockDevices: [
         {

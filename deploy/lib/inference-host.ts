@@ -99,6 +99,8 @@ export class InferenceHost extends Construct {
       userDataCausesReplacement: true,
       resourceSignalTimeout: Duration.minutes(gpu ? 40 : 20),
       requireImdsv2: true,
+      // One-minute metrics: the recovery alarm and an operator see trouble within minutes.
+      detailedMonitoring: true,
       ssmSessionPermissions: true,
       // The root volume, encrypted on both images. The DLAMI's own snapshot is large (CUDA toolkits);
       // a CPU host needs room for Node, node_modules (both uWebSockets.js builds) and the models.

@@ -7,6 +7,7 @@ import type { DeployConfig } from './deploy-config.ts';
 import { GATEWAY_PORT, GatewayService } from './gateway-service.ts';
 import { INFERENCE_PORT, InferenceHost } from './inference-host.ts';
 import { recoverOnSystemFailure } from './instance-recovery.ts';
+import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { Network } from './network.ts';
 import { OperationsAlarms } from './operations-alarms.ts';
 import type { ReleaseArtifacts } from './release-bundle.ts';
@@ -141,6 +142,7 @@ export class PictorStack extends Stack {
     recoverOnSystemFailure(this.gateway.instance, 'gateway', this.alarms.topic);
 
     this.addOutputs();
+    acknowledgeNagFindings(this);
   }
 
   private addOutputs(): void {

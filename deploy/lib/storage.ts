@@ -49,8 +49,10 @@ export class Storage extends Construct {
       removalPolicy: props.destroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       autoDeleteObjects: props.destroyOnDelete,
     };
-    const logBucket = (id: string) =>
+    const logBucket = (id: string, accessLogs?: s3.IBucket) =>
       new s3.Bucket(this, id, {
+        serverAccessLogsBucket: accessLogs,
+        serverAccessLogsPrefix: accessLogs && `s3-access/${id}/`,
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         // SSE-S3: the only encryption ALB access logs and S3 server access logs can be delivered into.
         encryption: s3.BucketEncryption.S3_MANAGED,
@@ -60,8 +62,8 @@ export class Storage extends Construct {
         lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(props.logRetentionDays) }],
         ...removal,
       });
-    this.logBucket = logBucket('LogBucket');
     this.accessLogBucket = logBucket('AccessLogBucket');
+    this.logBucket = logBucket('LogBucket', this.accessLogBucket);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,

@@ -32,7 +32,10 @@ export class StackFixture {
    * Synthesises with cdk.json's flags and `-c` context. `account` makes the stack look images up (the
    * look-up answers must then be in `context`, as cdk.context.json would hold them).
    */
-  synth(context: Record<string, unknown> = {}, options: { account?: string; app?: (app: App) => void } = {}) {
+  synth(
+    context: Record<string, unknown> = {},
+    options: { account?: string; app?: (app: App) => void; extend?: (stack: PictorStack) => void } = {},
+  ) {
     const app = new App({
       context: { ...CDK_JSON_CONTEXT, ...context },
       outdir: join(this.root, `cdk.out.${this.synths++}`),
@@ -44,6 +47,7 @@ export class StackFixture {
       release: this.release,
       env: { account: options.account, region: 'eu-west-1' },
     });
+    options.extend?.(stack);
     return { app, stack, template: Template.fromStack(stack) };
   }
 
