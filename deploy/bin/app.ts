@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { readDeployConfig } from '../lib/deploy-config.ts';
 import { PictorStack } from '../lib/pictor-stack.ts';
 import { buildRelease } from '../lib/release-bundle.ts';
@@ -8,6 +9,9 @@ import { buildRelease } from '../lib/release-bundle.ts';
 // The CDK app: `npx cdk synth|deploy --app 'npx tsx deploy/bin/app.ts' -c key=value …` (deploy/README.md).
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const app = new App();
+// cdk-nag: synthesis (and so every deploy) fails on a finding without a reason in
+// deploy/lib/nag-acknowledgements.ts.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 const config = readDeployConfig((key) => app.node.tryGetContext(key));
 const release = await buildRelease({
   repoRoot,

@@ -1,8 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { grantReadAsset, hostServiceUserData, INSTALL_DIR, signalWhenReady } from './host-user-data.ts';
+import { LATENCY_NAMESPACE, latencyRelayCommands } from './latency-metric.ts';
 import { DLAMI_UBUNTU_2404_PARAMETER, pinnedImage, ubuntu2404Parameter } from './machine-images.ts';
 
 export interface InferenceHostProps {
@@ -114,6 +116,17 @@ export class InferenceHost extends Construct {
         },
       ],
     });
+    // The host's own latency histogram, as a CloudWatch metric the InferenceLatency alarm watches.
+    userData.addCommands(
+      ...latencyRelayCommands(Stack.of(this).region, `http://127.0.0.1:${INFERENCE_PORT}/metrics`),
+    );
+    this.instance.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': LATENCY_NAMESPACE } },
+      }),
+    );
     grantReadAsset(release, this.instance.role);
     signalWhenReady(this.instance, userData);
     // User data downloads Node.js and npm packages: boot only once the NAT route exists.

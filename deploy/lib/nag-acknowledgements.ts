@@ -28,6 +28,11 @@ export function acknowledgeNagFindings(stack: PictorStack): void {
       'Single instances until the scale-out issue turns them into Auto Scaling groups; termination protection would block the replacement a new release needs (userDataCausesReplacement) and `cdk destroy`. EC2 auto-recovery covers hardware failure',
     );
   }
+  ack(
+    stack.inferenceHost.instance.role,
+    'AwsSolutions-IAM5[Resource::*]',
+    'cloudwatch:PutMetricData takes no resource ARN; the statement is limited to the Pictor namespace by condition',
+  );
   const lambdaRole = stack.classify.function.role as IConstruct;
   ack(
     lambdaRole,
