@@ -1,7 +1,6 @@
-import uWS from '@trufflesuite/uws-js-unofficial';
 import { type Logger, pino } from 'pino';
 import { createS3Client } from '../platform/s3-client.ts';
-import { assertNativeUws, listenExclusive } from '../platform/uws.ts';
+import { assertNativeUws, listenExclusive, uWS } from '../platform/uws.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { registerLabelRoutes } from './label-routes.ts';
