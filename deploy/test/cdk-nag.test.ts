@@ -14,7 +14,8 @@ const withNag = {
 
 // Synthesis throws («ValidationFailed») when a plugin reports an error nobody acknowledged, so
 // "synthesises" here means "cdk-nag found nothing without a reason in deploy/lib/nag-acknowledgements.ts".
-describe('cdk-nag (AwsSolutions)', () => {
+// Each synthesis with cdk-nag takes 10–40 s on a loaded two-core machine.
+describe('cdk-nag (AwsSolutions)', { timeout: 120_000 }, () => {
   it('passes the default deployment with reasoned acknowledgements only', () => {
     expect(() => fixture.synth({}, withNag)).not.toThrow();
   });

@@ -15,7 +15,7 @@ describe('the default deployment', () => {
   beforeAll(() => {
     ({ stack, template } = fixture.synth());
     bucketId = logicalId(stack, stack.storage.bucket);
-  });
+  }, 120_000);
 
   it('notifies the Lambda of objects created under uploads/ and of nothing else', () => {
     template.resourceCountIs('Custom::S3BucketNotifications', 1);
@@ -387,7 +387,7 @@ describe('a deployment with a domain, a certificate and a CPU inference host', (
       gpuInstanceType: 'c7i.large',
       uploadRetentionDays: '30',
     }));
-  });
+  }, 120_000);
 
   it('serves HTTPS with the certificate and redirects HTTP to it', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
@@ -434,7 +434,7 @@ describe('a deployment with a domain, a certificate and a CPU inference host', (
   });
 });
 
-describe('instance types', () => {
+describe('instance types', { timeout: 120_000 }, () => {
   it('refuses an ARM GPU type: onnxruntime-node has no CUDA build for it', () => {
     expect(() => fixture.synth({ gpuInstanceType: 'g5g.xlarge' })).toThrow(/no CUDA build for ARM/);
   });

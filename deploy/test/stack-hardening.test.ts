@@ -37,14 +37,17 @@ function duplicates(values: string[]): string[] {
 }
 
 describe('physical names', () => {
-  it('are unique across the stack, launch templates included', () => {
+  // Each synthesis takes 10–40 s on a loaded two-core machine.
+  it('are unique across the stack, launch templates included', { timeout: 120_000 }, () => {
     const { template } = fixture.synth();
     const names = physicalNames(template);
     expect(names.some((n) => n.startsWith('LaunchTemplateName ='))).toBe(true);
     expect(duplicates(names)).toEqual([]);
   });
 
-  it('would collide without cdk.json’s uniqueImdsv2TemplateName flag (the check catches it)', () => {
+  it('would collide without cdk.json’s uniqueImdsv2TemplateName flag (the check catches it)', {
+    timeout: 120_000,
+  }, () => {
     const { template } = fixture.synth({ '@aws-cdk/aws-ec2:uniqueImdsv2TemplateName': false });
     expect(duplicates(physicalNames(template))).toEqual(['LaunchTemplateName = "InstanceLaunchTemplate"']);
   });
@@ -55,7 +58,7 @@ describe('the default deployment, operated', () => {
   let template: Template;
   beforeAll(() => {
     ({ stack, template } = fixture.synth());
-  });
+  }, 120_000);
 
   it('puts a WAF web ACL on the load balancer: a per-IP limit on /api/uploads, one overall, AWS managed rules', () => {
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
@@ -89,9 +92,9 @@ describe('the default deployment, operated', () => {
         ),
       ]),
     });
-  });
+  }, 120_000);
 
-  it('takes the limits from context', () => {
+  it('takes the limits from context', { timeout: 120_000 }, () => {
     const { template: limited } = fixture.synth({ uploadRateLimit: '60', lambdaConcurrency: '4' });
     limited.hasResourceProperties('AWS::WAFv2::WebACL', {
       Rules: Match.arrayWith([
@@ -143,9 +146,7 @@ describe('the default deployment, operated', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'StatusCheckFailed_System',
         Dimensions: [{ Name: 'InstanceId', Value: { Ref: logicalId(stack, instance) } }],
-        AlarmActions: Match.arrayWith([
-          { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':automate:')])] },
-        ]),
+        AlarmActions: Match.arrayWith(['arn:aws:automate:eu-west-1:ec2:recover']),
       });
     }
   });
@@ -161,7 +162,7 @@ describe('the default deployment, operated', () => {
     });
   });
 
-  it('keeps the gateway untouched when only the gpu-host changes', () => {
+  it('keeps the gateway untouched when only the gpu-host changes', { timeout: 120_000 }, () => {
     const gatewayId = logicalId(stack, stack.gateway.instance);
     const { stack: other, template: otherTemplate } = fixture.synth({ gpuInstanceType: 'g5.2xlarge' });
     expect(logicalId(other, other.gateway.instance)).toBe(gatewayId);
@@ -195,7 +196,9 @@ describe('the default deployment, operated', () => {
 });
 
 describe('pinned host images', () => {
-  it('uses the image id found at the first synthesis, as cdk.context.json keeps it', () => {
+  it('uses the image id found at the first synthesis, as cdk.context.json keeps it', {
+    timeout: 120_000,
+  }, () => {
     const parameter = '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id';
     const dlami =
       '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-24.04/latest/ami-id';
@@ -213,12 +216,12 @@ describe('pinned host images', () => {
     expect(instances[logicalId(stack, stack.inferenceHost.instance)]?.Properties.ImageId).toBe(
       'ami-0bbbbbbbbbbbbbbbb',
     );
-    expect(template.toJSON().Parameters ?? {}).not.toHaveProperty(
-      expect.stringMatching(/SsmParameterValue/) as never,
-    );
+    expect(
+      Object.keys(template.toJSON().Parameters ?? {}).filter((p) => p.startsWith('SsmParameterValue')),
+    ).toEqual([]);
   });
 
-  it('uses an AMI id given in context as it is', () => {
+  it('uses an AMI id given in context as it is', { timeout: 120_000 }, () => {
     const { stack, template } = fixture.synth({ gatewayImageId: 'ami-0123456789abcdef0' });
     const gateway = template.findResources('AWS::EC2::Instance')[logicalId(stack, stack.gateway.instance)];
     expect(gateway?.Properties.ImageId).toBe('ami-0123456789abcdef0');
