@@ -45,8 +45,9 @@ describe('BYTES tensor elements in binary', () => {
 
 describe('classification strings', () => {
   it('formats value:index:label and value:index', () => {
-    expect(formatClassification(0.75, 3, 'cat')).toBe('0.75:3:cat');
-    expect(formatClassification(1.5, 0)).toBe('1.5:0');
+    expect(formatClassification(0.75, 3, 'cat')).toBe('0.750000:3:cat');
+    expect(formatClassification(1.5, 0)).toBe('1.500000:0');
+    expect(formatClassification(0.98172345, 7, '7')).toBe('0.981723:7:7');
   });
 
   it('parses them back, keeping colons inside the label', () => {

@@ -16,7 +16,13 @@ export const INFERENCE_HEADER_CONTENT_LENGTH = 'inference-header-content-length'
 export const IMAGE_INPUT_NAME = 'image';
 
 /** Extensions the host reports in its server metadata (`GET /v2`). */
-export const SERVER_EXTENSIONS = ['binary_tensor_data', 'classification', 'model_repository'] as const;
+export const SERVER_EXTENSIONS = [
+  'binary_tensor_data',
+  'classification',
+  'model_repository',
+  'model_configuration',
+  'statistics',
+] as const;
 
 /** `$parameters`: name → string, number or boolean. */
 export const v2ParametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -122,9 +128,13 @@ export interface Classification {
   readonly label: string | undefined;
 }
 
-/** Formats one classification entry as the classification extension returns it: `value:index:label`. */
+/**
+ * Formats one classification entry as the classification extension returns it: `value:index:label`,
+ * the value with six decimals as Triton prints it (C++ `std::to_string`): `0.981700:7:7`.
+ */
 export function formatClassification(value: number, index: number, label?: string): string {
-  return label === undefined ? `${value}:${index}` : `${value}:${index}:${label}`;
+  const printed = value.toFixed(6);
+  return label === undefined ? `${printed}:${index}` : `${printed}:${index}:${label}`;
 }
 
 const CLASSIFICATION_PATTERN = /^([^:]+):(\d+)(?::(.*))?$/s;

@@ -1,4 +1,6 @@
 import { type Logger, pino } from 'pino';
+import { HttpExchange, methodNotAllowed } from '../platform/http-exchange.ts';
+import { RouteMethods } from '../platform/route-methods.ts';
 import { createS3Client } from '../platform/s3-client.ts';
 import { assertNativeUws, listenExclusive, uWS } from '../platform/uws.ts';
 import type { GatewayConfig } from './config.ts';
@@ -11,7 +13,6 @@ import { ResultStore } from './result-store.ts';
 import { registerSocketRoutes } from './socket-routes.ts';
 import { StaticFiles } from './static-files.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
-import { ResponseGuard } from './uws-http.ts';
 
 export interface RunningGateway {
   readonly port: number;
@@ -29,8 +30,10 @@ export async function startGateway(
   assertNativeUws();
   const files = await StaticFiles.load(config.publicDir);
   if (files.isEmpty) log.warn({ publicDir: config.publicDir }, 'no built app to serve; run `npm run build`');
+  // Every route registered through it refuses untrustworthy framing; the fallbacks answer 405 from it.
+  const routes = new RouteMethods(uWS.App());
   const context: GatewayContext = {
-    app: uWS.App(),
+    app: routes.app,
     config,
     s3: createS3Client(config.s3),
     results: new ResultStore(config.resultTtlSeconds * 1000, config.maxStoredResults),
@@ -47,13 +50,16 @@ export async function startGateway(
   const sockets = registerSocketRoutes(context);
 
   app.get('/api/health', (res) => {
-    new ResponseGuard(res).json(200, { ok: true, sockets: sockets.size });
+    new HttpExchange(res).json(200, { ok: true, sockets: sockets.size });
   });
   app.any('/api/*', (res, req) => {
-    new ResponseGuard(res).json(404, {
-      error: `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`,
-      code: 'not_found',
-    });
+    const exchange = new HttpExchange(res, req);
+    const allowed = routes.allowed(exchange.path);
+    if (allowed.length > 0) {
+      exchange.error(methodNotAllowed(exchange.method, exchange.path, allowed), context.onUnexpected);
+      return;
+    }
+    exchange.json(404, { error: `no route for ${exchange.method} ${exchange.path}`, code: 'not_found' });
   });
   app.get('/*', (res, req) => {
     const file = files.resolve(req.getUrl());
@@ -62,6 +68,11 @@ export async function startGateway(
       return;
     }
     files.serve(res, file, req.getHeader('accept-encoding'), req.getHeader('if-none-match'));
+  });
+  // The app's files take GET only (uWS would close the connection on other methods without an answer).
+  app.any('/*', (res, req) => {
+    const exchange = new HttpExchange(res, req);
+    exchange.error(methodNotAllowed(exchange.method, exchange.path, ['GET']), context.onUnexpected);
   });
 
   const { listenSocket, port } = await listenExclusive(app, config.bind, config.port, 'gateway');

@@ -1,8 +1,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { submitLabelsRequestSchema } from '../contracts/labels.ts';
+import { HttpError } from '../platform/http-error.ts';
+import { HttpExchange, headersOf } from '../platform/http-exchange.ts';
+import { parseJsonBody, readBody } from '../platform/read-body.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { LabelIntake } from './label-intake.ts';
-import { HttpError, headersOf, parseJsonBody, ResponseGuard, readBody } from './uws-http.ts';
 
 const MAX_BODY_BYTES = 256 * 1024;
 
@@ -25,7 +27,7 @@ export function registerLabelRoutes({ app, config, s3, log, onUnexpected }: Gate
   );
 
   app.post('/api/labels', (res, req) => {
-    const guard = new ResponseGuard(res);
+    const guard = new HttpExchange(res);
     const headers = headersOf(req, ['content-length']);
     void (async () => {
       const body = parseJsonBody(await readBody(guard, MAX_BODY_BYTES, headers['content-length'] ?? ''));

@@ -1,8 +1,9 @@
 import { request } from 'undici';
 import { z } from 'zod';
 import type { ModelList, ModelSummary } from '../contracts/models.ts';
+import { HttpError } from '../platform/http-error.ts';
+import { HttpExchange } from '../platform/http-exchange.ts';
 import type { GatewayContext } from './gateway-context.ts';
-import { HttpError, ResponseGuard } from './uws-http.ts';
 
 const CACHE_MS = 60_000;
 const TIMEOUT_MS = 3_000;
@@ -70,7 +71,7 @@ export function registerModelRoutes({ app, config, onUnexpected }: GatewayContex
   };
 
   app.get('/api/models', (res) => {
-    const guard = new ResponseGuard(res);
+    const guard = new HttpExchange(res);
     load().then(
       (list) => guard.json(200, list, { 'cache-control': 'max-age=60' }),
       (error: unknown) => guard.error(error, onUnexpected),

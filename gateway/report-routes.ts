@@ -1,7 +1,8 @@
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { LATEST_REPORT_KEY, latestReportPointerSchema } from '../contracts/reports.ts';
+import { HttpError } from '../platform/http-error.ts';
+import { HttpExchange, statusLine } from '../platform/http-exchange.ts';
 import type { GatewayContext } from './gateway-context.ts';
-import { HttpError, ResponseGuard, statusLine } from './uws-http.ts';
 
 /**
  * `GET /api/reports/latest` (the newest accuracy metrics, JSON) and `GET /api/reports/latest/report.html`
@@ -30,7 +31,7 @@ export function registerReportRoutes({ app, config, s3, onUnexpected }: GatewayC
   };
 
   app.get('/api/reports/latest', (res) => {
-    const guard = new ResponseGuard(res);
+    const guard = new HttpExchange(res);
     void (async () => {
       const pointer = await latest();
       const metrics = await read(pointer.metricsKey);
@@ -46,7 +47,7 @@ export function registerReportRoutes({ app, config, s3, onUnexpected }: GatewayC
   });
 
   app.get('/api/reports/latest/report.html', (res) => {
-    const guard = new ResponseGuard(res);
+    const guard = new HttpExchange(res);
     void (async () => {
       const pointer = await latest();
       const html = await read(pointer.reportKey);

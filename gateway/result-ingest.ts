@@ -1,8 +1,8 @@
 import type { HmacKeys } from '../contracts/hmac-keys.ts';
 import { verifyResultSignature } from '../contracts/result-signature.ts';
 import { type UploadResult, uploadResultSchema } from '../contracts/results.ts';
+import { HttpError } from '../platform/http-error.ts';
 import type { ResultStore, StoreOutcome } from './result-store.ts';
-import { HttpError } from './uws-http.ts';
 
 /**
  * Accepts a result from the Lambda: signature and timestamp first (a forged or replayed-late body is

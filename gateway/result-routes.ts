@@ -1,15 +1,16 @@
 import { resultUploadId } from '../contracts/results.ts';
+import { HttpExchange, headersOf } from '../platform/http-exchange.ts';
+import { readBody } from '../platform/read-body.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { ingestResult } from './result-ingest.ts';
 import { resultMessage, uploadTopic } from './server-messages.ts';
-import { headersOf, ResponseGuard, readBody } from './uws-http.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
 /** `POST /internal/results`: the Lambda's signed result, stored and pushed to the upload's subscribers. */
 export function registerResultRoutes({ app, config, results, log, onUnexpected }: GatewayContext): void {
   app.post('/internal/results', (res, req) => {
-    const guard = new ResponseGuard(res);
+    const guard = new HttpExchange(res);
     const headers = headersOf(req, ['content-length', 'x-result-signature']);
     void (async () => {
       const body = await readBody(guard, MAX_BODY_BYTES, headers['content-length'] ?? '');

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
-import { statusLine } from './uws-http.ts';
+import { statusLine } from '../platform/http-exchange.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

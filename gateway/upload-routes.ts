@@ -1,17 +1,19 @@
 import { isUploadId } from '../contracts/s3-keys.ts';
 import { createUploadRequestSchema } from '../contracts/uploads.ts';
 import type { PredictionStatus } from '../contracts/ws-messages.ts';
+import { HttpError } from '../platform/http-error.ts';
+import { HttpExchange, headersOf } from '../platform/http-exchange.ts';
+import { parseJsonBody, readBody } from '../platform/read-body.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { createPresignedUpload } from './presign.ts';
 import { verifyUploadToken } from './upload-token.ts';
-import { HttpError, headersOf, parseJsonBody, ResponseGuard, readBody } from './uws-http.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
 /** `POST /api/uploads` (presign) and `GET /api/predictions/:uploadId` (the polling fallback). */
 export function registerUploadRoutes({ app, config, s3, results, onUnexpected }: GatewayContext): void {
   app.post('/api/uploads', (res, req) => {
-    const guard = new ResponseGuard(res);
+    const guard = new HttpExchange(res);
     const headers = headersOf(req, ['content-length']);
     void (async () => {
       const body = parseJsonBody(await readBody(guard, MAX_BODY_BYTES, headers['content-length'] ?? ''));
@@ -44,7 +46,7 @@ export function registerUploadRoutes({ app, config, s3, results, onUnexpected }:
   app.get('/api/predictions/:uploadId', (res, req) => {
     const uploadId = req.getParameter(0);
     const token = /^Bearer (.+)$/.exec(req.getHeader('authorization'))?.[1] ?? '';
-    const guard = new ResponseGuard(res);
+    const guard = new HttpExchange(res);
     try {
       if (!isUploadId(uploadId)) throw new HttpError(404, 'unknown_upload', 'no such upload');
       if (!token)

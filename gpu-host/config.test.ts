@@ -17,6 +17,7 @@ describe('readGpuHostConfig', () => {
       maxImageBytes: 20 * 1024 * 1024,
       maxInputPixels: 24_000_000,
       maxRequestBytes: 64 * 1024 * 1024,
+      maxQueueSize: 1024,
       shutdownTimeoutMs: 30_000,
       logLevel: 'info',
     });
@@ -36,6 +37,7 @@ describe('readGpuHostConfig', () => {
       MAX_IMAGE_BYTES: '1000',
       MAX_INPUT_PIXELS: '2000',
       MAX_REQUEST_BYTES: '3000',
+      MAX_QUEUE_SIZE: '7',
       SHUTDOWN_TIMEOUT_MS: '500',
       LOG_LEVEL: 'warn',
     });
@@ -52,6 +54,7 @@ describe('readGpuHostConfig', () => {
       maxImageBytes: 1000,
       maxInputPixels: 2000,
       maxRequestBytes: 3000,
+      maxQueueSize: 7,
       shutdownTimeoutMs: 500,
       logLevel: 'warn',
     });

@@ -35,6 +35,7 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(64 * 1024 * 1024),
+  MAX_QUEUE_SIZE: z.coerce.number().int().nonnegative().default(1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -68,6 +69,11 @@ export interface GpuHostConfig {
   readonly maxInputPixels: number;
   /** Largest infer request body: JSON plus any binary tensor data. */
   readonly maxRequestBytes: number;
+  /**
+   * Most requests waiting per model version for a run; past it the host answers 503 with
+   * `Retry-After` (Triton's max_queue_size). 0: no bound.
+   */
+  readonly maxQueueSize: number;
   /** How long close() waits for requests in flight before cutting the remaining connections. */
   readonly shutdownTimeoutMs: number;
   readonly logLevel: string;
@@ -95,6 +101,7 @@ export function readGpuHostConfig(env: NodeJS.ProcessEnv = process.env): GpuHost
     maxImageBytes: e.MAX_IMAGE_BYTES,
     maxInputPixels: e.MAX_INPUT_PIXELS,
     maxRequestBytes: e.MAX_REQUEST_BYTES,
+    maxQueueSize: e.MAX_QUEUE_SIZE,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   });

@@ -1,5 +1,6 @@
 import type { ModelManifest } from '../contracts/model-manifest.ts';
 import type { Classifier } from './classifier.ts';
+import { QueueFullError } from './errors.ts';
 
 /** How a model's requests are gathered (the manifest's `maxBatchSize` and `dynamicBatching`). */
 export interface BatchingPolicy {
@@ -19,6 +20,11 @@ export interface BatchingPolicy {
    * arrival order, on the next free instance: Triton's default scheduler.
    */
   readonly gather?: boolean;
+  /**
+   * Most requests waiting for a run (Triton's max_queue_size); one more is refused at once with a
+   * QueueFullError. 0: no bound.
+   */
+  readonly maxQueueSize?: number;
 }
 
 /** What the batcher tells the metrics about each run. */
@@ -84,6 +90,10 @@ export class DynamicBatcher implements Classifier {
       );
     }
     if (this.closing) return Promise.reject(new Error('the batcher is closed'));
+    const bound = this.policy.maxQueueSize ?? 0;
+    if (bound > 0 && this.queue.length >= bound) {
+      return Promise.reject(new QueueFullError(this.inner.manifest.name, bound));
+    }
     if (input.length !== batchSize * this.rowLength) {
       return Promise.reject(
         new Error(`expected ${batchSize * this.rowLength} input values, got ${input.length}`),

@@ -25,9 +25,22 @@ export class ImageTooLargeError extends Error {
   override readonly name = 'ImageTooLargeError';
 }
 
-/** The request body is larger than the host accepts. */
-export class RequestTooLargeError extends Error {
-  override readonly name = 'RequestTooLargeError';
+/**
+ * A model's queue is full (MAX_QUEUE_SIZE requests waiting): the host sheds the request at once
+ * rather than let the queue, and every waiting caller's latency, grow without bound.
+ */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+  constructor(
+    readonly model: string,
+    readonly limit: number,
+    /** When a retry is worth trying, for `Retry-After`. */
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(
+      `model "${model}" has ${limit} requests waiting, its limit (MAX_QUEUE_SIZE); retry after ${retryAfterSeconds} s or try another host`,
+    );
+  }
 }
 
 /** The request is malformed: the message names the field that is wrong. */

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BatchObserver } from './dynamic-batcher.ts';
+import { ModelStatistics } from './model-statistics.ts';
 
 /** The routes requests are counted under (a fixed set, so labels stay bounded). */
 export type RouteName =
@@ -7,6 +8,8 @@ export type RouteName =
   | 'server_metadata'
   | 'model_metadata'
   | 'model_ready'
+  | 'model_config'
+  | 'model_stats'
   | 'infer'
   | 'classify'
   | 'repository'
@@ -22,6 +25,8 @@ export type ImageRefusal = 'unsupported' | 'too_large';
  */
 export class GpuHostMetrics {
   readonly registry = new Registry();
+  /** Triton's statistics extension (`GET /v2/models/{m}/stats`), fed by the same observers. */
+  readonly statistics = new ModelStatistics();
   private readonly requests: Counter<'route' | 'model'>;
   private readonly failures: Counter<'route' | 'model' | 'status'>;
   private readonly latency: Histogram<'route' | 'model'>;
@@ -140,13 +145,19 @@ export class GpuHostMetrics {
     return (rows, seconds) => {
       batchSize.observe(rows);
       computeTime.observe(seconds);
+      this.statistics.onRun(model, version, rows, seconds);
     };
   }
 
   /** What a model version's dynamic batcher reports: how long each request queued. */
   batchObserver(model: string, version: string): BatchObserver {
     const queueTime = this.queueTime.labels({ model, version });
-    return { onQueued: (seconds) => queueTime.observe(seconds) };
+    return {
+      onQueued: (seconds) => {
+        queueTime.observe(seconds);
+        this.statistics.onQueued(model, version, seconds);
+      },
+    };
   }
 
   imageDecoded(format: string): void {

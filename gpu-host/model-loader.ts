@@ -23,6 +23,7 @@ export type ModelLoaderConfig = Pick<
   | 'modelInstances'
   | 'dynamicBatching'
   | 'eagerBatching'
+  | 'maxQueueSize'
   | 'nullModel'
 >;
 
@@ -140,6 +141,7 @@ export class ModelLoader {
         instances: this.config.modelInstances,
         eager: this.config.eagerBatching,
         gather: this.config.dynamicBatching,
+        maxQueueSize: this.config.maxQueueSize,
       },
       this.metrics.batchObserver(name, version),
     );

@@ -5,26 +5,29 @@ import {
 } from '../contracts/inference-api.ts';
 import type { ModelManifest } from '../contracts/model-manifest.ts';
 import { modelNameSchema } from '../contracts/uploads.ts';
+import { HttpError, type ResponseHeaders } from '../platform/http-error.ts';
+import { type HttpExchange, methodNotAllowed } from '../platform/http-exchange.ts';
+import { readBody } from '../platform/read-body.ts';
 import type { GpuHostConfig } from './config.ts';
 import {
   ImageTooLargeError,
   InvalidRequestError,
   ModelNotFoundError,
-  RequestTooLargeError,
+  QueueFullError,
   UnsupportedImageError,
 } from './errors.ts';
-import { readBody } from './http-body.ts';
-import type { HttpExchange, ResponseHeaders } from './http-exchange.ts';
 import type { InferenceService } from './inference-service.ts';
 import type { GpuHostMetrics, RouteName } from './metrics.ts';
 import type { ModelLoader } from './model-loader.ts';
+import { tritonModelConfig } from './triton-model-config.ts';
 import { parseInferRequest } from './v2-infer-request.ts';
 import { encodeInferResponse } from './v2-infer-response.ts';
 
 export const SERVER_NAME = 'pictor-gpu-host';
 export const SERVER_VERSION = '0.2.0';
 
-const MODEL_ROUTE = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer|classify))?$/;
+const MODEL_ROUTE =
+  /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer|classify|config|stats))?$/;
 const REPOSITORY_MODEL_ROUTE = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/;
 
 /** Default number of ranked labels the image route returns. */
@@ -38,18 +41,6 @@ export const ROUTE_HEADERS = [INFERENCE_HEADER_CONTENT_LENGTH] as const;
 const BINARY_ANSWER = 'application/octet-stream';
 const JSON_ANSWER = 'application/json';
 
-/** An error that becomes an HTTP answer of its own (404 no route, 405 wrong method). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code: string,
-    readonly headers: ResponseHeaders = {},
-  ) {
-    super(message);
-  }
-}
-
 /** What a handler tells the edge about the request, for logs and metrics. */
 export interface RequestContext {
   readonly id: string;
@@ -61,7 +52,10 @@ export interface RouteDeps {
   readonly service: InferenceService;
   readonly loader: ModelLoader;
   readonly metrics: GpuHostMetrics;
-  readonly config: Pick<GpuHostConfig, 'maxImageBytes' | 'maxRequestBytes' | 'modelControlMode'>;
+  readonly config: Pick<
+    GpuHostConfig,
+    'maxImageBytes' | 'maxRequestBytes' | 'modelControlMode' | 'modelInstances' | 'dynamicBatching'
+  >;
   /** Readiness turns 400 while the host shuts down. */
   readonly shuttingDown: () => boolean;
 }
@@ -83,10 +77,12 @@ export function createRoutes(deps: RouteDeps): Routes {
     if (path === '/v2/health/live' || path === '/v2/health/ready') {
       ctx.route = 'health';
       allow(method, GET, path);
-      const ok = path === '/v2/health/live' || (!deps.shuttingDown() && registry.size > 0);
-      return exchange.send(ok ? 200 : 400);
+      // The body as the spec shows it: clients (KServe's) read `.live` / `.ready` from it.
+      if (path === '/v2/health/live') return exchange.json(200, { live: true });
+      const ready = !deps.shuttingDown() && registry.size > 0;
+      return exchange.json(ready ? 200 : 400, { ready });
     }
-    if (path === '/v2') {
+    if (path === '/v2' || path === '/v2/') {
       ctx.route = 'server_metadata';
       allow(method, GET, path);
       return exchange.json(200, {
@@ -118,7 +114,8 @@ export function createRoutes(deps: RouteDeps): Routes {
     if (control) {
       ctx.route = 'repository';
       allow(method, POST, path);
-      await readBody(exchange, CONTROL_BODY_LIMIT);
+      const body = parseOptionalJson(await readBody(exchange, CONTROL_BODY_LIMIT));
+      if (control[2] === 'load') refuseOverrides(body);
       if (config.modelControlMode !== 'explicit') {
         throw new InvalidRequestError(
           'model control is off: start the host with MODEL_CONTROL_MODE=explicit to load and unload models',
@@ -131,17 +128,19 @@ export function createRoutes(deps: RouteDeps): Routes {
       return exchange.json(200, {});
     }
 
+    if (path === '/v2/models/stats') {
+      // Every model's statistics, as Triton answers a statistics request that names no model.
+      ctx.route = 'model_stats';
+      allow(method, GET, path);
+      const ready = registry.index().filter((e) => e.state === 'READY');
+      return exchange.json(200, {
+        model_stats: ready.map((e) => metrics.statistics.snapshot(e.name, e.version)),
+      });
+    }
     const match = MODEL_ROUTE.exec(path);
-    if (!match) throw new HttpError(404, `no route for ${method} ${path}`, 'not_found');
+    if (!match) throw new HttpError(404, 'not_found', `no route for ${method} ${path}`);
     const [, rawName, rawVersion, action] = match;
-    ctx.route =
-      action === 'infer'
-        ? 'infer'
-        : action === 'classify'
-          ? 'classify'
-          : action === 'ready'
-            ? 'model_ready'
-            : 'model_metadata';
+    ctx.route = action === undefined ? 'model_metadata' : ACTION_ROUTES[action as keyof typeof ACTION_ROUTES];
     const name = decodeURIComponent(rawName as string);
     const version = rawVersion === undefined ? undefined : decodeURIComponent(rawVersion);
     allow(method, action === 'infer' || action === 'classify' ? POST : GET, path);
@@ -156,8 +155,24 @@ export function createRoutes(deps: RouteDeps): Routes {
       );
     }
     if (action === 'ready') return exchange.send(200);
+    if (action === 'config') {
+      return exchange.json(
+        200,
+        tritonModelConfig(manifest, {
+          instances: config.modelInstances,
+          gpu: classifier.executionProvider === 'cuda',
+          dynamicBatching: config.dynamicBatching,
+        }),
+      );
+    }
+    if (action === 'stats') {
+      const wanted = rawVersion === undefined ? registry.versions(name) : [manifest.version];
+      return exchange.json(200, { model_stats: wanted.map((v) => metrics.statistics.snapshot(name, v)) });
+    }
     // A batcher waits for this request while its body is read and its images decoded.
     const queued = classifier.announce?.();
+    const started = performance.now();
+    let ok = false;
     try {
       if (action === 'infer') {
         const headerLength = exchange.header(INFERENCE_HEADER_CONTENT_LENGTH);
@@ -168,6 +183,7 @@ export function createRoutes(deps: RouteDeps): Routes {
           { manifest, id: request.id, batchSize: request.input.batchSize, probabilities },
           request.outputs,
         );
+        ok = true;
         return exchange.send(
           200,
           encoded.body,
@@ -181,15 +197,42 @@ export function createRoutes(deps: RouteDeps): Routes {
       }
       const k = parseTopK(new URLSearchParams(exchange.query).get('top_k'), manifest.labels.length);
       const bytes = await readBody(exchange, config.maxImageBytes);
-      return exchange.json(200, await service.classifyImage(classifier, bytes, k, queued));
+      const classified = await service.classifyImage(classifier, bytes, k, queued);
+      ok = true;
+      return exchange.json(200, classified);
     } finally {
       queued?.();
+      metrics.statistics.onRequest(name, manifest.version, ok, (performance.now() - started) / 1000);
     }
   };
 }
 
-const GET = ['GET'] as const;
+// HEAD is answered wherever GET is, with the headers and length only (HttpExchange.send).
+const GET = ['GET', 'HEAD'] as const;
 const POST = ['POST'] as const;
+
+const ACTION_ROUTES = {
+  infer: 'infer',
+  classify: 'classify',
+  ready: 'model_ready',
+  config: 'model_config',
+  stats: 'model_stats',
+} as const satisfies Record<string, RouteName>;
+
+/**
+ * A load request may carry `parameters.config` or `parameters["file:…"]` (Triton's overrides); the
+ * host serves only what its repository holds, so it refuses them rather than ignore them.
+ */
+function refuseOverrides(body: unknown): void {
+  const parameters = (body as { parameters?: unknown } | undefined)?.parameters;
+  if (parameters === undefined || parameters === null || typeof parameters !== 'object') return;
+  const overrides = Object.keys(parameters).filter((k) => k === 'config' || k.startsWith('file:'));
+  if (overrides.length > 0) {
+    throw new InvalidRequestError(
+      `parameters.${overrides[0]}: overrides are not supported; put the model and its manifest in the repository and load it by name`,
+    );
+  }
+}
 
 /**
  * Model metadata: the FP32 tensor input and, as an alternative, `image` (BYTES `[batch]` of encoded
@@ -226,14 +269,7 @@ function modelMetadata(manifest: ModelManifest, versions: readonly string[], exe
 }
 
 function allow(method: string, allowed: readonly string[], path: string): void {
-  if (!allowed.includes(method)) {
-    throw new HttpError(
-      405,
-      `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`,
-      'method_not_allowed',
-      { allow: allowed.join(', ') },
-    );
-  }
+  if (!allowed.includes(method)) throw methodNotAllowed(method, path, allowed);
 }
 
 function checkModelName(name: string): string {
@@ -286,7 +322,14 @@ export function toHttpError(error: unknown): {
       headers: undefined,
     };
   }
-  if (error instanceof RequestTooLargeError) return of(413, 'request_too_large');
+  if (error instanceof QueueFullError) {
+    return {
+      status: 503,
+      message: error.message,
+      code: 'queue_full',
+      headers: { 'retry-after': String(error.retryAfterSeconds) },
+    };
+  }
   if (error instanceof ImageTooLargeError) return of(413, 'image_too_large');
   if (error instanceof UnsupportedImageError) return of(415, 'unsupported_image');
   return { status: 500, message: 'inference failed; see the host log', code: 'internal', headers: undefined };

@@ -1,7 +1,7 @@
 import type { TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import type { Logger } from 'pino';
+import { HttpExchange } from '../platform/http-exchange.ts';
 import { assertNativeUws, listenExclusive, uWS } from '../platform/uws.ts';
-import { HttpExchange } from './http-exchange.ts';
 import { REQUEST_ID_HEADER, requestIdSequence, resolveRequestId } from './request-id.ts';
 import { createRoutes, type RequestContext, ROUTE_HEADERS, type RouteDeps, toHttpError } from './routes.ts';
 
@@ -41,13 +41,9 @@ export function createInferenceServer(deps: InferenceServerDeps): InferenceServe
 
   app.any('/*', (res, req) => {
     const started = performance.now();
-    const exchange = new HttpExchange(res, req, ROUTE_HEADERS, state);
-    const ctx: RequestContext = {
-      id: resolveRequestId(req.getHeader(REQUEST_ID_HEADER), nextRequestId),
-      route: 'unknown',
-      model: '',
-    };
-    exchange.requestId = ctx.id;
+    const id = resolveRequestId(req.getHeader(REQUEST_ID_HEADER), nextRequestId);
+    const exchange = new HttpExchange(res, req, { headers: ROUTE_HEADERS, server: state, requestId: id });
+    const ctx: RequestContext = { id, route: 'unknown', model: '' };
     inFlight++;
     let failure: { error: unknown; message: string } | undefined;
     exchange.onDone = () => {
@@ -74,6 +70,7 @@ export function createInferenceServer(deps: InferenceServerDeps): InferenceServe
       else if (level === 'info') log.info(fields, 'request refused');
       else log.debug(fields, 'request answered');
     };
+    if (exchange.refuseBadFraming()) return;
     routes(exchange, ctx).catch((error: unknown) => {
       const { status, message, code, headers } = toHttpError(error);
       failure = { error, message };

@@ -106,9 +106,9 @@ describe('parseInferRequest: the tensor input', () => {
       [
         {
           inputs: [tensorInput(1, { data: ramp(784) })],
-          outputs: [{ name: 'probabilities', parameters: { classification: 11 } }],
+          outputs: [{ name: 'probabilities', parameters: { classification: 1.5 } }],
         },
-        'outputs[0].parameters.classification: must be an integer from 1 to 10, got 11',
+        'outputs[0].parameters.classification: must be a whole number of classes, 1 or more, got 1.5',
       ],
       [
         {
@@ -206,6 +206,14 @@ describe('parseInferRequest: the image input', () => {
 });
 
 describe('parseInferRequest: outputs', () => {
+  it('clamps a classification larger than the class count to every class, as Triton does', () => {
+    const request = parse({
+      inputs: [tensorInput(1, { data: ramp(784) })],
+      outputs: [{ name: 'probabilities', parameters: { classification: 11 } }],
+    });
+    expect(request.outputs).toEqual([{ name: 'probabilities', classification: 10, binary: false }]);
+  });
+
   it('reads classification and binary_data per output, binary_data_output as the default', () => {
     const request = parse({
       parameters: { binary_data_output: true },

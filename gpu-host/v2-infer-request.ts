@@ -220,13 +220,15 @@ function parseOutputs(
     seen.add(output.name);
     const classes = manifest.labels.length;
     const k = output.parameters?.classification;
-    if (k !== undefined && (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > classes)) {
+    if (k !== undefined && (typeof k !== 'number' || !Number.isInteger(k) || k < 1)) {
       throw new InvalidRequestError(
-        `outputs[${i}].parameters.classification: must be an integer from 1 to ${classes}, got ${JSON.stringify(k)}`,
+        `outputs[${i}].parameters.classification: must be a whole number of classes, 1 or more, got ${JSON.stringify(k)}`,
       );
     }
     const binary = booleanParameter(output.parameters?.binary_data, `outputs[${i}].parameters.binary_data`);
-    return { name: output.name, classification: k, binary: binary ?? binaryByDefault };
+    // More classes than the model has means all of them, as Triton answers.
+    const classification = k === undefined ? undefined : Math.min(k, classes);
+    return { name: output.name, classification, binary: binary ?? binaryByDefault };
   });
 }
 

@@ -48,12 +48,7 @@ describe('encodeInferResponse', () => {
     const asJson = encodeInferResponse(result, [{ name: 'probabilities', classification: 2, binary: false }]);
     const output = JSON.parse(asJson.body.toString()).outputs[0];
     expect(output).toMatchObject({ name: 'probabilities', datatype: 'BYTES', shape: [2, 2] });
-    expect(output.data).toEqual([
-      `${Math.fround(0.91)}:7:7`,
-      `${Math.fround(0.01)}:0:0`,
-      `${Math.fround(0.82)}:3:3`,
-      `${Math.fround(0.01)}:0:0`,
-    ]);
+    expect(output.data).toEqual(['0.910000:7:7', '0.010000:0:0', '0.820000:3:3', '0.010000:0:0']);
 
     const asBinary = encodeInferResponse(result, [
       { name: 'probabilities', classification: 2, binary: true },

@@ -4,6 +4,7 @@ import { modelManifestSchema } from '../../contracts/model-manifest.ts';
 import { mnistDigit } from '../../test/support/images.ts';
 import type { Classifier } from '../classifier.ts';
 import { DynamicBatcher } from '../dynamic-batcher.ts';
+import { QueueFullError } from '../errors.ts';
 import { loadOnnxClassifier } from '../onnx-classifier.ts';
 
 const manifest = modelManifestSchema.parse(JSON.parse(readFileSync('models/digits/1/manifest.json', 'utf8')));
@@ -133,6 +134,28 @@ describe('DynamicBatcher over the real digits model', () => {
     arriving();
     await Promise.all([first, second]);
     expect(sizes).toEqual([2]);
+  });
+
+  it('refuses requests past maxQueueSize at once, and still answers every one it queued', async () => {
+    // Submitted in one turn: the first runs at once, the next four wait, the rest find the queue full.
+    const batcher = new DynamicBatcher(model, {
+      maxBatchSize: 8,
+      maxQueueDelayMicroseconds: 0,
+      instances: 1,
+      gather: false,
+      maxQueueSize: 4,
+    });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => batcher.run(sample(i), 1)),
+    );
+    const accepted = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(accepted).toHaveLength(5);
+    for (const o of accepted) expect((o as PromiseFulfilledResult<Float32Array>).value).toHaveLength(10);
+    expect(refused).toHaveLength(15);
+    for (const o of refused) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(QueueFullError);
+    // Once it has drained, it takes requests again.
+    await expect(batcher.run(sample(1), 1)).resolves.toHaveLength(10);
   });
 
   it('on close, runs what is queued at once, then closes the model and refuses new requests', async () => {

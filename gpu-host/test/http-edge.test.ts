@@ -1,5 +1,5 @@
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawHttpClient as RawClient } from '../../test/support/raw-http-client.ts';
 import type { RunningGpuHost } from '../gpu-host.ts';
 import { repositoryWithQueueDelay, startTestHost, type temporaryRepository } from './support.ts';
 
@@ -9,46 +9,6 @@ import { repositoryWithQueueDelay, startTestHost, type temporaryRepository } fro
  * a port already taken. (uWS kills the process on a handler that neither answers nor watches for
  * the client going away, so each of these is a request the host must survive.)
  */
-
-/** A raw connection that collects what the host sends and whether it closed the connection. */
-class RawClient {
-  private readonly socket: Socket;
-  received = '';
-  closed = false;
-
-  constructor(port: number) {
-    this.socket = connect(port, '127.0.0.1');
-    this.socket.on('data', (chunk) => {
-      this.received += chunk.toString('latin1');
-    });
-    this.socket.on('close', () => {
-      this.closed = true;
-    });
-    this.socket.on('error', () => {});
-  }
-
-  write(data: string | Uint8Array): void {
-    this.socket.write(data);
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  /** Waits until `predicate` holds (or fails after 5 s). */
-  async until(predicate: (client: RawClient) => boolean): Promise<void> {
-    const deadline = Date.now() + 5_000;
-    while (!predicate(this)) {
-      if (Date.now() > deadline) throw new Error(`timed out; received ${JSON.stringify(this.received)}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-
-  /** How many complete answers (status lines) have come back. */
-  get answers(): number {
-    return this.received.split('HTTP/1.1 ').length - 1;
-  }
-}
 
 const post = (path: string, headers: Record<string, string | number>, body = '') =>
   `POST ${path} HTTP/1.1\r\nhost: x\r\n${Object.entries(headers)
@@ -93,6 +53,61 @@ describe('the HTTP edge', () => {
     client.destroy();
   });
 
+  it('refuses a duplicate Content-Length with 400 and closes the connection', async () => {
+    for (const lengths of [
+      [2, 2],
+      [2, 12],
+    ]) {
+      const client = new RawClient(host.port);
+      client.write(
+        `POST ${infer} HTTP/1.1\r\nhost: x\r\ncontent-length: ${lengths[0]}\r\ncontent-length: ${lengths[1]}\r\n\r\n{}`,
+      );
+      await client.until((c) => c.closed);
+      expect(client.received).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(client.received).toContain('"code":"bad_framing"');
+      expect(client.answers).toBe(1);
+    }
+  });
+
+  it('answers a method the path does not take with 405 and Allow, on a connection that stays usable', async () => {
+    const client = new RawClient(host.port);
+    client.write('DELETE /v2/models/digits HTTP/1.1\r\nhost: x\r\n\r\n');
+    client.write('OPTIONS /v2/health/ready HTTP/1.1\r\nhost: x\r\n\r\n');
+    client.write('GET /v2/health/live HTTP/1.1\r\nhost: x\r\n\r\n');
+    await client.until((c) => c.answers === 3 && c.received.endsWith('{"live":true}'));
+    const [del, options, live] = client.received.split(/(?=HTTP\/1\.1 )/);
+    expect(del).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(del).toMatch(/\r\nallow: GET, HEAD\r\n/);
+    expect(options).toMatch(/^HTTP\/1\.1 405 /);
+    expect(live).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    client.destroy();
+  });
+
+  // Known limit of uWS 20.30 (gpu-host/README.md, "HTTP server"): its parser takes a request line that
+  // does not end in " HTTP/1.1", or a request without Host, for an incomplete request and never answers
+  // (uWS closes the connection after ~10 s). No uWS option or JavaScript hook reaches these requests;
+  // uWS 20.57 answers 505 and 400. These mark the gap and will fail (as "passed unexpectedly") once
+  // a uWS that answers is in: then drop `.fails`.
+  it.fails('known gap of uWS 20.30: answers an HTTP/1.0 request (nginx proxy default) with a status', async () => {
+    const client = new RawClient(host.port);
+    client.write('GET /v2/health/live HTTP/1.0\r\n\r\n');
+    try {
+      await client.until((c) => /^HTTP\/1\.[01] \d{3} /.test(c.received), 2_000);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it.fails('known gap of uWS 20.30: answers an HTTP/1.1 request without Host with a status', async () => {
+    const client = new RawClient(host.port);
+    client.write('GET /v2/health/live HTTP/1.1\r\n\r\n');
+    try {
+      await client.until((c) => /^HTTP\/1\.1 \d{3} /.test(c.received), 2_000);
+    } finally {
+      client.destroy();
+    }
+  });
+
   it('answers HEAD with the headers and no body', async () => {
     const client = new RawClient(host.port);
     client.write('HEAD /v2/models/digits/infer HTTP/1.1\r\nhost: x\r\n\r\n');
@@ -110,8 +125,9 @@ describe('the HTTP edge', () => {
 describe('clients that go away', () => {
   let repository: Awaited<ReturnType<typeof temporaryRepository>>;
   beforeAll(async () => {
-    // A long queue delay: a request left announced to the batcher would hold every lone request this long.
-    repository = await repositoryWithQueueDelay(1_000_000);
+    // An hour's queue delay: a request left announced to the batcher would hold every lone request that
+    // long, so a lone request answered at all shows none was left (no wall-clock bound needed).
+    repository = await repositoryWithQueueDelay(3_600_000_000);
   });
   afterAll(async () => {
     await repository?.remove();
@@ -129,16 +145,16 @@ describe('clients that go away', () => {
       const deadline = Date.now() + 5_000;
       while (host.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       expect(host.inFlight()).toBe(0);
-      const started = performance.now();
       const response = await fetch(`${host.url}${infer}`, {
         method: 'POST',
+        // Far below the queue delay, far above any answer on a loaded machine.
+        signal: AbortSignal.timeout(20_000),
         body: JSON.stringify({
           inputs: [{ name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: new Array(784).fill(0) }],
         }),
       });
-      expect(response.status).toBe(200);
       // Eager dispatch: nothing else is announced, so the lone request does not wait out the delay.
-      expect(performance.now() - started).toBeLessThan(500);
+      expect(response.status).toBe(200);
     } finally {
       await host.close();
     }

@@ -45,12 +45,13 @@ describe('gpu-host over the Open Inference Protocol v2', () => {
   const errorOf = async (response: Response) => ((await response.json()) as { error: string }).error;
 
   describe('health', () => {
-    it('answers server live and server ready with 200 and an empty body', async () => {
-      for (const path of ['/v2/health/live', '/v2/health/ready']) {
-        const response = await get(path);
-        expect(response.status).toBe(200);
-        expect(await response.text()).toBe('');
-      }
+    it('answers server live and ready with 200 and the JSON bodies the spec shows', async () => {
+      const live = await get('/v2/health/live');
+      expect(live.status).toBe(200);
+      expect(await live.json()).toEqual({ live: true });
+      const ready = await get('/v2/health/ready');
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ ready: true });
     });
 
     it('answers model ready with and without a version, and 4xx for an unknown model or version', async () => {
@@ -77,7 +78,13 @@ describe('gpu-host over the Open Inference Protocol v2', () => {
       expect(await response.json()).toEqual({
         name: 'pictor-gpu-host',
         version: expect.any(String),
-        extensions: ['binary_tensor_data', 'classification', 'model_repository'],
+        extensions: [
+          'binary_tensor_data',
+          'classification',
+          'model_repository',
+          'model_configuration',
+          'statistics',
+        ],
       });
     });
 
