@@ -55,3 +55,26 @@ describe('result signatures', () => {
     });
   });
 });
+
+describe('result signatures during a key rotation', () => {
+  const OLD = 'o'.repeat(40);
+  const NEW = 'n'.repeat(40);
+  const NOW_S = 1_760_000_000;
+
+  it('accepts results signed with the previous key while the rotation lasts, and signs with the current one', async () => {
+    const rotating = { current: NEW, previous: OLD };
+    const fromWarmLambda = await signResult('{"a":1}', OLD, NOW_S);
+    const fromNewLambda = await signResult('{"a":1}', rotating, NOW_S);
+    expect(fromNewLambda).toBe(await signResult('{"a":1}', NEW, NOW_S));
+    expect(await verifyResultSignature('{"a":1}', fromWarmLambda, rotating, NOW_S)).toEqual({ ok: true });
+    expect(await verifyResultSignature('{"a":1}', fromNewLambda, rotating, NOW_S)).toEqual({ ok: true });
+  });
+
+  it('refuses the old key once the rotation is over', async () => {
+    const fromWarmLambda = await signResult('{"a":1}', OLD, NOW_S);
+    expect(await verifyResultSignature('{"a":1}', fromWarmLambda, { current: NEW }, NOW_S)).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
+  });
+});

@@ -8,6 +8,8 @@ export const RESULT_SIGNATURE_HEADER = 'x-result-signature';
 /** How far a signature's timestamp may be from the verifier's clock. */
 export const RESULT_SIGNATURE_TOLERANCE_SECONDS = 300;
 
+import { acceptedKeys, type HmacKeys, signingKey } from './hmac-keys.ts';
+
 const encoder = new TextEncoder();
 
 async function hmacHex(secret: string, message: string): Promise<string> {
@@ -22,21 +24,28 @@ async function hmacHex(secret: string, message: string): Promise<string> {
   return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** The header value that authenticates `body` at time `nowSeconds`. */
-export async function signResult(body: string, secret: string, nowSeconds: number): Promise<string> {
+/** The header value that authenticates `body` at time `nowSeconds`, signed with the current key. */
+export async function signResult(
+  body: string,
+  secret: string | HmacKeys,
+  nowSeconds: number,
+): Promise<string> {
   const t = Math.floor(nowSeconds);
-  return `t=${t},v1=${await hmacHex(secret, `${t}.${body}`)}`;
+  return `t=${t},v1=${await hmacHex(signingKey(secret), `${t}.${body}`)}`;
 }
 
 export type SignatureCheck =
   | { ok: true }
   | { ok: false; reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
 
-/** Checks `header` against `body`; constant-time comparison, bounded clock skew. */
+/**
+ * Checks `header` against `body` under each accepted key (the current one and, during a rotation, the
+ * previous one); constant-time comparison, bounded clock skew.
+ */
 export async function verifyResultSignature(
   body: string,
   header: string | undefined,
-  secret: string,
+  secret: string | HmacKeys,
   nowSeconds: number,
 ): Promise<SignatureCheck> {
   if (!header) return { ok: false, reason: 'missing' };
@@ -44,8 +53,10 @@ export async function verifyResultSignature(
   if (!match) return { ok: false, reason: 'malformed' };
   const t = Number(match[1]);
   if (Math.abs(nowSeconds - t) > RESULT_SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: 'stale' };
-  const expected = await hmacHex(secret, `${t}.${body}`);
-  return timingSafeEqualHex(expected, match[2] ?? '') ? { ok: true } : { ok: false, reason: 'mismatch' };
+  for (const key of acceptedKeys(secret)) {
+    if (timingSafeEqualHex(await hmacHex(key, `${t}.${body}`), match[2] ?? '')) return { ok: true };
+  }
+  return { ok: false, reason: 'mismatch' };
 }
 
 function timingSafeEqualHex(a: string, b: string): boolean {

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import type { HmacKeys } from '../contracts/hmac-keys.ts';
 import { MAX_UPLOAD_BYTES } from '../contracts/image-types.ts';
 import { modelNameSchema } from '../contracts/uploads.ts';
 import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../platform/env-config.ts';
 import type { S3Connection } from '../platform/s3-client.ts';
+import { loadHmacKeys } from '../platform/secret-source.ts';
 import { urlListSchema } from '../platform/url-list.ts';
 import { DEFAULT_PRESIGN_RATE_LIMIT, type RateLimitPolicy } from './client-rate-limit.ts';
 
@@ -40,10 +42,10 @@ export interface GatewayConfig {
   readonly uploadUrlTtlSeconds: number;
   readonly maxUploadBytes: number;
   readonly defaultModel: string;
-  /** Shared with the Lambda: authenticates `POST /internal/results`. */
-  readonly resultSigningSecret: string;
-  /** Derives each upload's capability token; only the uploader is given it. */
-  readonly uploadTokenSecret: string;
+  /** Shared with the Lambda: authenticates `POST /internal/results` (current and, mid-rotation, previous key). */
+  readonly resultSigningSecret: string | HmacKeys;
+  /** Derives each upload's capability token; only the uploader is given it (issued with the current key). */
+  readonly uploadTokenSecret: string | HmacKeys;
   /** How long a verdict waits for its subscriber (or a poll) in memory. */
   readonly resultTtlSeconds: number;
   readonly maxStoredResults: number;
@@ -84,5 +86,26 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxClients: e.RATE_LIMIT_MAX_CLIENTS,
     }),
     trustedProxyHops: e.TRUSTED_PROXY_HOPS,
+  });
+}
+
+/**
+ * The configuration at start-up in AWS: `RESULT_SIGNING_SECRET_ARN` and `UPLOAD_TOKEN_SECRET_ARN`
+ * name Secrets Manager secrets, read once (a rotated key arrives with the next restart); plain
+ * `RESULT_SIGNING_SECRET` / `UPLOAD_TOKEN_SECRET` still win (the local stack).
+ */
+export async function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  const names = ['RESULT_SIGNING_SECRET', 'UPLOAD_TOKEN_SECRET'] as const;
+  const fromArn = names.filter((name) => !env[name] && env[`${name}_ARN`]);
+  if (fromArn.length === 0) return readGatewayConfig(env);
+  const keys = await Promise.all(fromArn.map((name) => loadHmacKeys(name, env)));
+  // Validate everything else first, with a stand-in that passes the length check, then put the keys in.
+  const stand = Object.fromEntries(fromArn.map((name) => [name, 'x'.repeat(32)]));
+  const config = readGatewayConfig({ ...env, ...stand });
+  const byName = Object.fromEntries(fromArn.map((name, i) => [name, keys[i]]));
+  return Object.freeze({
+    ...config,
+    resultSigningSecret: byName.RESULT_SIGNING_SECRET ?? config.resultSigningSecret,
+    uploadTokenSecret: byName.UPLOAD_TOKEN_SECRET ?? config.uploadTokenSecret,
   });
 }

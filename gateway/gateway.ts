@@ -1,10 +1,9 @@
-import uWS from '@trufflesuite/uws-js-unofficial';
 import { type Logger, pino } from 'pino';
 import { HttpExchange, methodNotAllowed } from '../platform/http-exchange.ts';
 import { RouteMethods } from '../platform/route-methods.ts';
 import { createS3Client } from '../platform/s3-client.ts';
 import { API_SECURITY_HEADERS } from '../platform/security-headers.ts';
-import { assertNativeUws, listenExclusive } from '../platform/uws.ts';
+import { assertNativeUws, listenExclusive, uWS } from '../platform/uws.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { registerLabelRoutes } from './label-routes.ts';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { HmacKeys } from '../contracts/hmac-keys.ts';
 import type { LabelOutcome, LabelRecord, SubmitLabelsRequest } from '../contracts/labels.ts';
 import { labelsKey } from '../contracts/s3-keys.ts';
 import { SeenIds } from './seen-ids.ts';
@@ -25,7 +26,7 @@ export class LabelIntake {
 
   constructor(
     private readonly sink: LabelSink,
-    private readonly tokenSecret: string,
+    private readonly tokenSecret: string | HmacKeys,
     private readonly now: () => Date = () => new Date(),
     capacity = 1_000_000,
   ) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { HmacKeys } from '../contracts/hmac-keys.ts';
 import { uploadKey } from '../contracts/s3-keys.ts';
 import type { CreateUploadRequest, CreateUploadResponse } from '../contracts/uploads.ts';
 import { issueUploadToken } from './upload-token.ts';
@@ -9,7 +10,7 @@ export interface PresignOptions {
   readonly bucket: string;
   readonly ttlSeconds: number;
   readonly defaultModel: string;
-  readonly tokenSecret: string;
+  readonly tokenSecret: string | HmacKeys;
   readonly now?: () => Date;
 }
 

@@ -1,3 +1,4 @@
+import type { HmacKeys } from '../contracts/hmac-keys.ts';
 import { verifyResultSignature } from '../contracts/result-signature.ts';
 import { type UploadResult, uploadResultSchema } from '../contracts/results.ts';
 import { HttpError } from '../platform/http-error.ts';
@@ -10,7 +11,7 @@ import type { ResultStore, StoreOutcome } from './result-store.ts';
 export async function ingestResult(
   body: Buffer,
   signatureHeader: string,
-  secret: string,
+  secret: string | HmacKeys,
   store: ResultStore,
   nowSeconds: number,
 ): Promise<{ result: UploadResult; outcome: StoreOutcome }> {

@@ -21,3 +21,25 @@ describe('upload tokens', () => {
     expect(issueUploadToken(SECRET, ID)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });
+
+describe('upload tokens during a key rotation', () => {
+  const OLD = 'o'.repeat(40);
+  const NEW = 'n'.repeat(40);
+  const UPLOAD = '3f2a9c1e-0000-4000-8000-000000000001';
+
+  it('keeps tokens issued before the rotation valid and issues new ones with the current key', () => {
+    const rotating = { current: NEW, previous: OLD };
+    const before = issueUploadToken(OLD, UPLOAD);
+    const after = issueUploadToken(rotating, UPLOAD);
+    expect(after).toBe(issueUploadToken(NEW, UPLOAD));
+    expect(verifyUploadToken(rotating, UPLOAD, before)).toBe(true);
+    expect(verifyUploadToken(rotating, UPLOAD, after)).toBe(true);
+  });
+
+  it('refuses a token of the retired key, and one for another upload', () => {
+    expect(verifyUploadToken({ current: NEW }, UPLOAD, issueUploadToken(OLD, UPLOAD))).toBe(false);
+    expect(verifyUploadToken({ current: NEW, previous: OLD }, UPLOAD, issueUploadToken(OLD, 'other'))).toBe(
+      false,
+    );
+  });
+});

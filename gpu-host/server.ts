@@ -1,7 +1,7 @@
-import uWS, { type TemplatedApp, type us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import type { TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import type { Logger } from 'pino';
 import { HttpExchange } from '../platform/http-exchange.ts';
-import { assertNativeUws, listenExclusive } from '../platform/uws.ts';
+import { assertNativeUws, listenExclusive, uWS } from '../platform/uws.ts';
 import { REQUEST_ID_HEADER, requestIdSequence, resolveRequestId } from './request-id.ts';
 import { createRoutes, type RequestContext, ROUTE_HEADERS, type RouteDeps, toHttpError } from './routes.ts';
 

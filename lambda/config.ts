@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { modelNameSchema } from '../contracts/uploads.ts';
 import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../platform/env-config.ts';
 import type { S3Connection } from '../platform/s3-client.ts';
+import { loadHmacKeys } from '../platform/secret-source.ts';
 import { urlListSchema } from '../platform/url-list.ts';
 
 const envSchema = s3EnvironmentSchema.extend({
@@ -54,4 +55,15 @@ export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaCo
     maxImageBytes: e.MAX_IMAGE_BYTES,
     topK: e.TOP_K,
   });
+}
+
+/**
+ * The configuration at cold start in AWS: `RESULT_SIGNING_SECRET_ARN` names the key in Secrets
+ * Manager (read once, cached for the environment's life); a plain `RESULT_SIGNING_SECRET` still wins.
+ * The Lambda only signs, so it keeps the current key.
+ */
+export async function loadLambdaConfig(env: NodeJS.ProcessEnv = process.env): Promise<LambdaConfig> {
+  if (env.RESULT_SIGNING_SECRET) return readLambdaConfig(env);
+  const keys = await loadHmacKeys('RESULT_SIGNING_SECRET', env);
+  return readLambdaConfig({ ...env, RESULT_SIGNING_SECRET: keys.current });
 }

@@ -1,5 +1,5 @@
 import { createS3Client } from '../platform/s3-client.ts';
-import { type LambdaConfig, readLambdaConfig } from './config.ts';
+import { type LambdaConfig, loadLambdaConfig } from './config.ts';
 import { createGatewayClient, ResultRejectedError } from './gateway-client.ts';
 import { createInferenceClient } from './inference-client.ts';
 import { type ProcessDeps, processUploadRecord, type RecordOutcome } from './process-upload.ts';
@@ -88,10 +88,13 @@ const jsonLog: LambdaLog = (level, message, fields) => {
   else console.log(line);
 };
 
-let defaultHandler: S3Handler | undefined;
+let defaultHandler: Promise<S3Handler> | undefined;
 
-/** The function Lambda invokes: configuration from the environment, read on first use. */
-export const handler: S3Handler = (event, context) => {
-  defaultHandler ??= createHandler(readLambdaConfig());
-  return defaultHandler(event, context);
+/** The function Lambda invokes: configuration (and the signing key) read on first use, then cached. */
+export const handler: S3Handler = async (event, context) => {
+  defaultHandler ??= loadLambdaConfig().then(createHandler, (error: unknown) => {
+    defaultHandler = undefined; // the next invocation tries again
+    throw error;
+  });
+  return (await defaultHandler)(event, context);
 };

@@ -50,6 +50,7 @@ describe('accuracy command line', () => {
     ).toEqual({
       mode: 'emr',
       clusterId: 'j-ABC',
+      clusterSpec: undefined,
       bucket: 'pictor-prod',
       region: 'eu-west-1',
       reducers: 4,
@@ -58,8 +59,38 @@ describe('accuracy command line', () => {
     });
   });
 
+  it('reads a submission to a cluster created for the run, from the stack’s EmrClusterSpec', () => {
+    const spec = {
+      releaseLabel: 'emr-7.5.0',
+      instanceType: 'm5.xlarge',
+      coreInstances: 2,
+      serviceRole: 'Pictor-AccuracyServiceRole',
+      instanceProfile: 'Pictor-AccuracyInstanceRole',
+      subnetId: 'subnet-0123abcd',
+      primarySecurityGroup: 'sg-01',
+      coreSecurityGroup: 'sg-02',
+      serviceAccessSecurityGroup: 'sg-03',
+      logUri: 's3://pictor-prod/mr/logs/',
+    };
+    const command = parseAccuracyArgs(
+      ['--emr', '--bucket', 'pictor-prod', '--cluster-spec', JSON.stringify(spec)],
+      {},
+    );
+    expect(command).toMatchObject({
+      mode: 'emr',
+      clusterId: undefined,
+      clusterSpec: { ...spec, idleTimeoutSeconds: 900 },
+    });
+  });
+
   it.each([
-    [['--emr', '--bucket', 'b-1'], /--cluster-id/],
+    [['--emr', '--bucket', 'b-1'], /--cluster-spec .* or --cluster-id/],
+    [
+      ['--emr', '--bucket', 'b-1', '--cluster-spec', '{"releaseLabel":"7"}'],
+      /--cluster-spec is invalid: releaseLabel/,
+    ],
+    [['--emr', '--bucket', 'b-1', '--cluster-spec', '{"releaseLabel":"7"}', '--cluster-id', 'j-1'], /either/],
+    [['--cluster-spec', '{}'], /--cluster-spec goes with --emr/],
     [['--emr', '--cluster-id', 'j-1'], /--bucket/],
     [['--emr', '--cluster-id', 'j-1', '--bucket', 'b-1', '--input', 'x'], /--input is for the local runner/],
     [['--output', 'x'], /--output goes with --input/],

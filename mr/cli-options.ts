@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { type ClusterSpec, parseClusterSpec } from './emr/transient-cluster.ts';
 import { BUCKET_NAME } from './s3-url.ts';
 
 export const USAGE = `npm run accuracy -- [options]
@@ -22,7 +23,10 @@ Local runner:
   --keep-work            keep the work folder (map outputs, task logs)
 
 On an EMR cluster (whose nodes ran mr/emr/bootstrap-node.sh; see mr/README.md):
-  --emr --cluster-id <j-…> --bucket <name> [--region <r>]
+  --emr --bucket <name> --cluster-spec '<json>'   a transient cluster for this run (RunJobFlow); it ends
+                                                  after the last step. The JSON is the stack's EmrClusterSpec output
+  --emr --bucket <name> --cluster-id <j-…>         steps added to a running cluster
+  [--region <r>]
 
 Both:
   --models <dir>         model manifests, for the class order (default: models)
@@ -56,7 +60,9 @@ export type AccuracyCommand =
     }
   | {
       readonly mode: 'emr';
-      readonly clusterId: string;
+      /** A running cluster; or `clusterSpec` for a transient one. */
+      readonly clusterId: string | undefined;
+      readonly clusterSpec: ClusterSpec | undefined;
       readonly bucket: string;
       readonly region: string;
       readonly reducers: number;
@@ -102,7 +108,17 @@ export function parseAccuracyArgs(
   if (!BUCKET_NAME.test(bucket)) throw new UsageError(`--bucket is not a bucket name: ${bucket}`);
 
   if (v.emr) {
-    if (v['cluster-id'] === undefined) throw new UsageError('--emr needs --cluster-id j-…');
+    if ((v['cluster-id'] === undefined) === (v['cluster-spec'] === undefined)) {
+      throw new UsageError(
+        "--emr needs either --cluster-spec '<json>' (a cluster for this run) or --cluster-id j-… (a running one)",
+      );
+    }
+    let clusterSpec: ClusterSpec | undefined;
+    try {
+      clusterSpec = v['cluster-spec'] === undefined ? undefined : parseClusterSpec(v['cluster-spec']);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     if (v.bucket === undefined)
       throw new UsageError('--emr needs --bucket (the bucket with predictions/ and labels/)');
     for (const local of [
@@ -119,6 +135,7 @@ export function parseAccuracyArgs(
     return Object.freeze({
       mode: 'emr',
       clusterId: v['cluster-id'],
+      clusterSpec,
       bucket,
       region,
       reducers: positive('reducers', v.reducers, 4),
@@ -127,6 +144,7 @@ export function parseAccuracyArgs(
     });
   }
   if (v['cluster-id'] !== undefined) throw new UsageError('--cluster-id goes with --emr');
+  if (v['cluster-spec'] !== undefined) throw new UsageError('--cluster-spec goes with --emr');
   if (v.output !== undefined && v.input === undefined) throw new UsageError('--output goes with --input');
   const sortBuffer = v['sort-buffer'] ?? '64M';
   if (!/^\d+[KMG]?$/.test(sortBuffer)) throw new UsageError('--sort-buffer takes a size such as 64M or 1G');
@@ -169,6 +187,7 @@ function parse(argv: readonly string[]) {
       region: { type: 'string' },
       emr: { type: 'boolean' },
       'cluster-id': { type: 'string' },
+      'cluster-spec': { type: 'string' },
       mappers: { type: 'string' },
       reducers: { type: 'string' },
       'sort-buffer': { type: 'string' },

@@ -61,7 +61,7 @@ describe('npm run accuracy', () => {
   it('explains a wrong command line and exits with status 2', async () => {
     const run = await accuracy('--emr');
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--emr needs --cluster-id');
+    expect(run.stderr).toContain('--emr needs either --cluster-spec');
     expect(run.stderr).toContain('npm run accuracy -- [options]');
   });
 });

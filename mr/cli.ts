@@ -109,6 +109,7 @@ async function runOnEmr(command: Extract<AccuracyCommand, { mode: 'emr' }>, runI
       emr,
       s3,
       clusterId: command.clusterId,
+      clusterSpec: command.clusterSpec,
       bucket: command.bucket,
       region: command.region,
       runId,
@@ -118,10 +119,12 @@ async function runOnEmr(command: Extract<AccuracyCommand, { mode: 'emr' }>, runI
     });
     process.stdout.write(
       [
-        `added steps ${run.stepIds.join(', ')} to ${command.clusterId} (run ${runId})`,
+        command.clusterId === undefined
+          ? `created cluster ${run.clusterId} for run ${runId}; it terminates after the last step`
+          : `added steps ${run.stepIds.join(', ')} to ${run.clusterId} (run ${runId})`,
         `programs and job output: ${run.runBase}/`,
         `the report, once the last step is done: ${run.reportUrl} (and reports/latest.json)`,
-        `follow it: aws emr describe-step --region ${command.region} --cluster-id ${command.clusterId} --step-id ${run.stepIds.at(-1) ?? '…'}`,
+        `follow it: aws emr list-steps --region ${command.region} --cluster-id ${run.clusterId}`,
         '',
       ].join('\n'),
     );

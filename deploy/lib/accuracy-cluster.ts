@@ -1,42 +1,32 @@
 import { Stack, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as emr from 'aws-cdk-lib/aws-emr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { LABELS_PREFIX, PREDICTIONS_PREFIX, REPORTS_PREFIX } from '../../contracts/s3-keys.ts';
-import { grantReadAsset } from './host-user-data.ts';
 
-/**
- * Where the accuracy job keeps its programs, intermediate output, bootstrap script
- * (mr/emr/emr-steps.ts: `mr/runs/<runId>/…`, `mr/bootstrap-node.sh`) and, here, the EMR logs.
- */
-export const JOB_PREFIX = 'mr/';
-/** AmazonEMRServicePolicy_v2 only touches subnets and security groups carrying this tag. */
-const EMR_MANAGED_TAG = 'for-use-with-amazon-emr-managed-policies';
+import { EMR_MANAGED_TAG } from '../../mr/emr/transient-cluster.ts';
+import { JOB_PREFIX } from './storage.ts';
+
+export { JOB_PREFIX };
 
 export interface AccuracyClusterOptions {
   readonly releaseLabel: string;
   readonly instanceType: string;
-  /** Passed to the bootstrap script: the Node.js version the nodes install. */
-  readonly nodeVersion: string;
   readonly coreInstances: number;
 }
 
 export interface AccuracyClusterProps {
   readonly vpc: ec2.IVpc;
   readonly bucket: s3.IBucket;
-  /** mr/emr/bootstrap-node.sh (installs Node on every node); required for a cluster. */
-  readonly bootstrapScript?: string | undefined;
-  /** Create a long-running cluster too; absent: only the roles (bring your own cluster). */
-  readonly cluster?: AccuracyClusterOptions | undefined;
+  /** The transient clusters' shape. */
+  readonly cluster: AccuracyClusterOptions;
 }
 
 /**
  * What EMR needs to run the accuracy job (mr/, `npm run accuracy -- --emr`): the EMR service role, the
  * nodes' instance profile — reading predictions/ and labels/, writing reports/ and mr/ and nothing
- * else of the bucket — a policy for whoever submits the job, and optionally the cluster itself.
+ * else of the bucket — a policy for whoever submits the job, and the spec of a transient cluster.
  */
 export class AccuracyCluster extends Construct {
   readonly serviceRole: iam.Role;
@@ -46,8 +36,8 @@ export class AccuracyCluster extends Construct {
   /** Attach to the IAM user or role that runs `npm run accuracy -- --emr`. */
   readonly submitPolicy: iam.ManagedPolicy;
   readonly logUri: string;
-  readonly bootstrapScriptUrl: string | undefined;
-  readonly cluster: emr.CfnCluster | undefined;
+  /** The `--cluster-spec` of a transient cluster (mr/emr/transient-cluster.ts), with CloudFormation tokens. */
+  readonly spec: Record<string, string | number>;
 
   constructor(scope: Construct, id: string, props: AccuracyClusterProps) {
     super(scope, id);
@@ -125,18 +115,12 @@ export class AccuracyCluster extends Construct {
       }),
     );
 
-    let bootstrapAsset: Asset | undefined;
-    if (props.bootstrapScript !== undefined) {
-      bootstrapAsset = new Asset(this, 'BootstrapScript', { path: props.bootstrapScript });
-      grantReadAsset(bootstrapAsset, this.instanceRole);
-    }
-    this.bootstrapScriptUrl = bootstrapAsset?.s3ObjectUrl;
-
     this.submitPolicy = new iam.ManagedPolicy(this, 'SubmitPolicy', {
       description: 'Pictor: run the accuracy job on EMR (npm run accuracy -- --emr)',
       statements: [
         new iam.PolicyStatement({
           actions: [
+            'elasticmapreduce:AddTags',
             'elasticmapreduce:AddJobFlowSteps',
             'elasticmapreduce:DescribeCluster',
             'elasticmapreduce:DescribeStep',
@@ -146,6 +130,21 @@ export class AccuracyCluster extends Construct {
           resources: [
             stack.formatArn({ service: 'elasticmapreduce', resource: 'cluster', resourceName: '*' }),
           ],
+        }),
+        new iam.PolicyStatement({
+          // RunJobFlow names no existing resource (IAM takes only "*"); the cluster it creates must carry
+          // the tag the EMR v2 managed policy requires, as mr/emr/transient-cluster.ts sets it.
+          actions: ['elasticmapreduce:RunJobFlow'],
+          resources: ['*'],
+          conditions: { StringEquals: { [`aws:RequestTag/${EMR_MANAGED_TAG}`]: 'true' } },
+        }),
+        new iam.PolicyStatement({
+          // RunJobFlow hands EMR its two roles: exactly these, and only to EMR.
+          actions: ['iam:PassRole'],
+          resources: [this.serviceRole.roleArn, this.instanceRole.roleArn],
+          conditions: {
+            StringLike: { 'iam:PassedToService': ['elasticmapreduce.amazonaws.com', 'ec2.amazonaws.com*'] },
+          },
         }),
         new iam.PolicyStatement({
           // The CLI checks predictions/ and labels/ hold something before it submits.
@@ -170,18 +169,19 @@ export class AccuracyCluster extends Construct {
       ],
     });
 
-    this.cluster = props.cluster && this.createCluster(props, props.cluster, instanceProfile, bootstrapAsset);
+    this.spec = this.transientClusterSpec(props, props.cluster, instanceProfile);
   }
 
-  private createCluster(
+  /**
+   * What `npm run accuracy -- --emr --cluster-spec '<json>'` needs to create a cluster for one run:
+   * EMR's three security groups (tagged for the v2 managed policy), a tagged private subnet, the roles.
+   * No cluster lives in the stack: each run's cluster terminates after its last step.
+   */
+  private transientClusterSpec(
     props: AccuracyClusterProps,
     options: AccuracyClusterOptions,
     instanceProfile: iam.CfnInstanceProfile,
-    bootstrapAsset: Asset | undefined,
-  ): emr.CfnCluster {
-    if (bootstrapAsset === undefined) {
-      throw new Error('withEmrCluster needs mr/emr/bootstrap-node.sh (it installs Node on the nodes)');
-    }
+  ): Record<string, string | number> {
     const { vpc } = props;
     const subnet = vpc.privateSubnets[0];
     if (subnet === undefined) throw new Error('the accuracy cluster needs a private subnet');
@@ -201,43 +201,18 @@ export class AccuracyCluster extends Construct {
     serviceAccess.addEgressRule(primary, ec2.Port.tcp(8443), 'EMR service to the primary node');
     serviceAccess.addEgressRule(core, ec2.Port.tcp(8443), 'EMR service to the core nodes');
     Tags.of(subnet).add(EMR_MANAGED_TAG, 'true');
-
-    const cluster = new emr.CfnCluster(this, 'Cluster', {
-      name: 'pictor-accuracy',
+    return {
       releaseLabel: options.releaseLabel,
-      applications: [{ name: 'Hadoop' }],
+      instanceType: options.instanceType,
+      coreInstances: options.coreInstances,
       serviceRole: this.serviceRole.roleName,
-      jobFlowRole: instanceProfile.ref,
+      instanceProfile: instanceProfile.ref,
+      subnetId: subnet.subnetId,
+      primarySecurityGroup: primary.securityGroupId,
+      coreSecurityGroup: core.securityGroupId,
+      serviceAccessSecurityGroup: serviceAccess.securityGroupId,
       logUri: this.logUri,
-      instances: {
-        ec2SubnetId: subnet.subnetId,
-        emrManagedMasterSecurityGroup: primary.securityGroupId,
-        emrManagedSlaveSecurityGroup: core.securityGroupId,
-        serviceAccessSecurityGroup: serviceAccess.securityGroupId,
-        masterInstanceGroup: { name: 'primary', instanceCount: 1, instanceType: options.instanceType },
-        coreInstanceGroup: {
-          name: 'core',
-          instanceCount: options.coreInstances,
-          instanceType: options.instanceType,
-        },
-        keepJobFlowAliveWhenNoSteps: true,
-        terminationProtected: false,
-      },
-      bootstrapActions: [
-        {
-          name: 'install-node',
-          scriptBootstrapAction: { path: bootstrapAsset.s3ObjectUrl, args: [options.nodeVersion] },
-        },
-      ],
-      // An idle cluster costs the same as a busy one: EMR terminates it after an hour without steps.
-      autoTerminationPolicy: { idleTimeout: 3600 },
-      tags: [{ key: EMR_MANAGED_TAG, value: 'true' }],
-    });
-    // The roles' inline policies must exist before EMR assumes them.
-    cluster.node.addDependency(this.serviceRole, this.instanceRole, instanceProfile);
-    // The bootstrap action downloads Node.js through the NAT gateway.
-    cluster.node.addDependency(vpc.selectSubnets({ subnets: [subnet] }).internetConnectivityEstablished);
-    return cluster;
+    };
   }
 }
 

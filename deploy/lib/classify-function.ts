@@ -23,20 +23,51 @@ export interface ClassifyFunctionProps {
   readonly resultSigningSecret: secretsmanager.ISecret;
   readonly defaultModel: string;
   readonly topK: number;
-}
-
-const TIMEOUT = Duration.seconds(30);
-const INFERENCE_ATTEMPTS = 3;
-const INFERENCE_TIMEOUT_MS = 7_000;
-const GATEWAY_TIMEOUT_MS = 5_000;
-// Every inference try, its backoff (≤ ~1 s) and the gateway post must fit in one invocation.
-if (INFERENCE_ATTEMPTS * INFERENCE_TIMEOUT_MS + 1_000 + GATEWAY_TIMEOUT_MS >= TIMEOUT.toMilliseconds()) {
-  throw new Error('the Lambda timeout does not cover its inference retries and the gateway post');
+  /** Reserved concurrency: at most this many run at once (bounds the inference host's load and the bill). */
+  readonly reservedConcurrency: number;
 }
 
 /**
+ * One time budget per invocation (deploy/README.md, "Time budget"). The handler plans its tries from
+ * `getRemainingTimeInMillis()`; these are the ceilings it plans within, and the timeout covers them
+ * all: the secret read at cold start, the S3 read, every inference try with its backoff, every
+ * gateway try with its backoff, and the prediction write.
+ */
+export const TIME_BUDGET = Object.freeze({
+  secretReadMs: 3_000,
+  s3Ms: 2 * 2_000,
+  inferenceAttempts: 3,
+  inferenceTimeoutMs: 7_000,
+  inferenceBackoffMs: 2_000,
+  gatewayAttempts: 3,
+  gatewayTimeoutMs: 5_000,
+  gatewayBackoffMs: 2_000,
+});
+export const TIMEOUT = Duration.seconds(60);
+
+/** The worst case of one invocation, every try used; must stay under the timeout. */
+export function worstCaseMs(b: typeof TIME_BUDGET = TIME_BUDGET): number {
+  return (
+    b.secretReadMs +
+    b.s3Ms +
+    b.inferenceAttempts * b.inferenceTimeoutMs +
+    b.inferenceBackoffMs +
+    b.gatewayAttempts * b.gatewayTimeoutMs +
+    b.gatewayBackoffMs
+  );
+}
+if (worstCaseMs() >= TIMEOUT.toMilliseconds()) {
+  throw new Error('the Lambda timeout does not cover its tries: see TIME_BUDGET in classify-function.ts');
+}
+
+/** Lambda's own retries of a failed async invocation before the event goes to the dead-letter queue. */
+export const ASYNC_RETRIES = 2;
+
+/**
  * The S3-triggered classifier (lambda/handler.ts): in the VPC to reach the gpu-host, retried twice by
- * Lambda's async invocation, then parked in a dead-letter queue.
+ * Lambda's async invocation, then parked in a dead-letter queue. A re-drive of that queue (a later
+ * issue: lambda/redrive-handler.ts) gets its own function beside this one, reading `deadLetterQueue`
+ * — see pictor-stack.ts.
  */
 export class ClassifyFunction extends Construct {
   readonly function: lambda.Function;
@@ -62,16 +93,16 @@ export class ClassifyFunction extends Construct {
 
     this.function = new lambda.Function(this, 'Function', {
       description: 'Pictor: classifies each image uploaded under uploads/',
-      // nodejs20.x can no longer be created (Lambda blocked it after Node 20's end of life); the bundle
-      // targets Node 20 syntax and runs unchanged on 22.
-      runtime: lambda.Runtime.NODEJS_22_X,
+      // Node 24 (supported into 2028). The same bundle is tested under Node 24 in CI (.ci/node24.sh).
+      runtime: lambda.Runtime.NODEJS_24_X,
       // Pure JavaScript (no native modules in the bundle), so Graviton: cheaper per GB-second.
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       code: lambda.Code.fromAsset(props.codeDir),
       memorySize: 512,
       timeout: TIMEOUT,
-      retryAttempts: 2,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      retryAttempts: ASYNC_RETRIES,
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
       vpc: props.vpc,
       vpcSubnets: props.subnets,
@@ -79,19 +110,19 @@ export class ClassifyFunction extends Construct {
       logGroup,
       environment: {
         INFERENCE_URL: props.inferenceUrl,
-        INFERENCE_TIMEOUT_MS: String(INFERENCE_TIMEOUT_MS),
-        INFERENCE_ATTEMPTS: String(INFERENCE_ATTEMPTS),
+        INFERENCE_TIMEOUT_MS: String(TIME_BUDGET.inferenceTimeoutMs),
+        INFERENCE_ATTEMPTS: String(TIME_BUDGET.inferenceAttempts),
         GATEWAY_URL: props.gatewayUrl,
-        GATEWAY_TIMEOUT_MS: String(GATEWAY_TIMEOUT_MS),
-        // A CloudFormation dynamic reference: the template holds `{{resolve:secretsmanager:…}}`, and
-        // CloudFormation puts the value into the function's (KMS-encrypted) configuration at deploy
-        // time. See deploy/README.md, "Secrets", for the trade-off and the alternatives.
-        RESULT_SIGNING_SECRET: props.resultSigningSecret.secretValue.unsafeUnwrap(),
+        GATEWAY_TIMEOUT_MS: String(TIME_BUDGET.gatewayTimeoutMs),
+        // Only the ARN: the handler reads the key from Secrets Manager at cold start and caches it
+        // (lambda/config.ts, platform/secret-source.ts), so a rotated key needs no redeploy.
+        RESULT_SIGNING_SECRET_ARN: props.resultSigningSecret.secretArn,
         DEFAULT_MODEL: props.defaultModel,
         TOP_K: String(props.topK),
       },
     });
 
+    props.resultSigningSecret.grantRead(this.function);
     // Exactly what the handler does: one GetObject per upload, one PutObject per prediction.
     this.function.addToRolePolicy(
       new iam.PolicyStatement({

@@ -10,6 +10,8 @@ const instanceType = z
   .string()
   .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type like g5.xlarge');
 
+const amiId = z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id like ami-0123456789abcdef0');
+
 const contextSchema = z.object({
   stackName: z
     .string()
@@ -36,17 +38,34 @@ const contextSchema = z.object({
   uploadRetentionDays: z.coerce.number().int().min(1).max(3650).default(7),
   defaultModel: modelNameSchema.default('digits'),
   topK: z.coerce.number().int().min(1).max(20).default(3),
-  nodeVersion: z
+  /** An AMI id pins the image; absent, the image is looked up once and pinned in cdk.context.json. */
+  gatewayImageId: amiId.optional(),
+  inferenceImageId: amiId.optional(),
+  /** Requests per 5 minutes one client IP may make to /api/uploads before the WAF blocks it. */
+  uploadRateLimit: z.coerce.number().int().min(10).max(2_000_000_000).default(300),
+  /** Requests per 5 minutes one client IP may make to anything before the WAF blocks it. */
+  requestRateLimit: z.coerce.number().int().min(100).max(2_000_000_000).default(3000),
+  /** Concurrent classify Lambdas at most: bounds the load on the inference host and the bill. */
+  lambdaConcurrency: z.coerce.number().int().min(1).max(1000).default(20),
+  /** p99 inference latency (ms, from the gpu-host's own metric) above which an alarm fires. */
+  inferenceLatencyAlarmMs: z.coerce.number().int().min(1).max(60_000).default(1000),
+  /** Alarms go to this SNS topic; absent, the stack creates one (subscribe to it). */
+  alarmTopicArn: z
     .string()
-    .regex(/^2\d\.\d+\.\d+$/, 'must be a Node.js version like 20.20.2')
-    .default('20.20.2'),
-  withEmrCluster: flag.default(false),
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'must be an SNS topic ARN')
+    .optional(),
+  /** E-mail subscribed to the alarm topic the stack creates. */
+  alarmEmail: z.email().optional(),
+  /** The transient accuracy cluster (the stack's EmrClusterSpec output; mr/emr/transient-cluster.ts). */
   emrReleaseLabel: z
     .string()
     .regex(/^emr-\d+\.\d+\.\d+$/, 'must be an EMR release label like emr-7.5.0')
     .default('emr-7.5.0'),
   emrInstanceType: instanceType.default('m5.xlarge'),
   emrCoreInstances: z.coerce.number().int().min(1).max(20).default(1),
+  jobRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  noncurrentVersionDays: z.coerce.number().int().min(1).max(3650).default(30),
+  logRetentionDays: z.coerce.number().int().min(1).max(3650).default(90),
   destroyDataOnDelete: flag.default(false),
 });
 
@@ -67,6 +86,11 @@ export function readDeployConfig(get: (key: string) => unknown): DeployConfig {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`deploy context is invalid (pass -c key=value): ${problems}`);
+  }
+  if (parsed.data.alarmTopicArn !== undefined && parsed.data.alarmEmail !== undefined) {
+    throw new Error(
+      'deploy context is invalid: alarmEmail subscribes to the topic the stack creates; with alarmTopicArn, subscribe to your own topic',
+    );
   }
   if (parsed.data.certificateArn === undefined && parsed.data.appOrigin?.startsWith('https:')) {
     throw new Error(

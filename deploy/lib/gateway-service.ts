@@ -9,16 +9,21 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { LABELS_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX } from '../../contracts/s3-keys.ts';
 import { grantReadAsset, hostServiceUserData, INSTALL_DIR, signalWhenReady } from './host-user-data.ts';
+import { pinnedImage, ubuntu2404Parameter } from './machine-images.ts';
 
 export interface GatewayServiceProps {
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
-  /** x86_64 only: uWebSockets.js ships no linux-arm64 binary in the pinned version. */
+  /** x86_64 or arm64: the uWebSockets.js build for Node 24 ships both. */
   readonly instanceType: string;
   /** The gateway release folder (see release-bundle.ts). */
   readonly releaseDir: string;
-  readonly nodeVersion: string;
+  /** An `ami-…` to run; absent, the image is pinned at first synthesis (machine-images.ts). */
+  readonly imageId?: string | undefined;
+  /** Where ALB access logs go (`alb/` prefix). */
+  readonly logBucket: s3.IBucket;
   readonly bucket: s3.IBucket;
+  /** `http://inference.pictor.internal:8000`: a stable name, so a new gpu-host leaves this instance be. */
   readonly inferenceUrl: string;
   readonly resultSigningSecret: secretsmanager.ISecret;
   readonly uploadTokenSecret: secretsmanager.ISecret;
@@ -42,24 +47,18 @@ export class GatewayService extends Construct {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   /** `https://<ALB DNS>` or `http://<ALB DNS>` (without a certificate). */
   readonly loadBalancerUrl: string;
-  /** `http://<private DNS>:8080`: where the Lambda posts results, inside the VPC. */
-  readonly internalUrl: string;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
 
   constructor(scope: Construct, id: string, props: GatewayServiceProps) {
     super(scope, id);
     const instanceType = new ec2.InstanceType(props.instanceType);
-    if (instanceType.architecture !== ec2.InstanceArchitecture.X86_64) {
-      throw new Error(
-        `gatewayInstanceType ${props.instanceType}: the pinned uWebSockets.js has no linux-arm64 binary; use t3/m7i`,
-      );
-    }
+    const arm = instanceType.architecture === ec2.InstanceArchitecture.ARM_64;
 
     const release = new Asset(this, 'Release', { path: props.releaseDir });
     const userData = hostServiceUserData({
       unitName: 'pictor-gateway',
       description: 'Pictor gateway',
       release,
-      nodeVersion: props.nodeVersion,
       architecture: instanceType.architecture,
       onnxruntimeInstall: 'skip',
       readyUrl: `http://127.0.0.1:${GATEWAY_PORT}/api/health`,
@@ -75,10 +74,9 @@ export class GatewayService extends Construct {
         // The ALB appends the client's address to X-Forwarded-For; only the ALB and the Lambda reach
         // this port (security group), so its entry is the one per-client limits go by.
         TRUSTED_PROXY_HOPS: '1',
-      },
-      secretEnvironment: {
-        RESULT_SIGNING_SECRET: props.resultSigningSecret.secretArn,
-        UPLOAD_TOKEN_SECRET: props.uploadTokenSecret.secretArn,
+        // Only the ARNs: the gateway reads the keys from Secrets Manager at start (gateway/config.ts).
+        RESULT_SIGNING_SECRET_ARN: props.resultSigningSecret.secretArn,
+        UPLOAD_TOKEN_SECRET_ARN: props.uploadTokenSecret.secretArn,
       },
     });
 
@@ -91,16 +89,18 @@ export class GatewayService extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.subnets,
       instanceType,
-      machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+      machineImage: pinnedImage(this, props.imageId, ubuntu2404Parameter(arm ? 'arm64' : 'amd64')),
       securityGroup: this.securityGroup,
       userData,
       userDataCausesReplacement: true,
       resourceSignalTimeout: Duration.minutes(15),
       requireImdsv2: true,
+      // One-minute metrics: the recovery alarm and an operator see trouble within minutes.
+      detailedMonitoring: true,
       ssmSessionPermissions: true,
       blockDevices: [
         {
-          deviceName: '/dev/xvda',
+          deviceName: '/dev/sda1',
           volume: ec2.BlockDeviceVolume.ebs(20, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
         },
       ],
@@ -141,6 +141,7 @@ export class GatewayService extends Construct {
       idleTimeout: ALB_IDLE_TIMEOUT,
       dropInvalidHeaderFields: true,
     });
+    this.loadBalancer.logAccessLogs(props.logBucket, 'alb');
     const https = props.certificateArn !== undefined;
     const listener = https
       ? this.loadBalancer.addListener('Https', {
@@ -152,7 +153,7 @@ export class GatewayService extends Construct {
       : this.loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP });
     if (https) this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
 
-    listener.addTargets('Gateway', {
+    this.targetGroup = listener.addTargets('Gateway', {
       port: GATEWAY_PORT,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [new targets.InstanceTarget(this.instance, GATEWAY_PORT)],
@@ -178,7 +179,6 @@ export class GatewayService extends Construct {
     });
 
     this.loadBalancerUrl = `${https ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`;
-    this.internalUrl = `http://${this.instance.instancePrivateDnsName}:${GATEWAY_PORT}`;
   }
 
   /** Opens port 8080 to `peer` directly (the Lambda posts results there, bypassing the ALB). */

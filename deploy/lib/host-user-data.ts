@@ -1,7 +1,8 @@
-import { Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import { installNodeCommands } from './node-release.ts';
 
 /** Where a release is unpacked on an instance, and the user its service runs as. */
 export const INSTALL_DIR = '/opt/pictor';
@@ -13,13 +14,9 @@ export interface HostServiceOptions {
   readonly description: string;
   /** The release folder (package.json, package-lock.json, dist/, data) as an S3 asset. */
   readonly release: Asset;
-  /** Node.js version installed from nodejs.org, e.g. `20.20.2`. */
-  readonly nodeVersion: string;
   readonly architecture: ec2.InstanceArchitecture;
   /** Plain (non-secret) environment of the service; values may be CDK tokens. */
   readonly environment: Readonly<Record<string, string>>;
-  /** Environment variables read from Secrets Manager each time the service starts: name → secret ARN. */
-  readonly secretEnvironment?: Readonly<Record<string, string>>;
   /** `ONNXRUNTIME_NODE_INSTALL` for `npm ci`: `cuda12` downloads the CUDA provider, `skip` does not. */
   readonly onnxruntimeInstall: 'cuda12' | 'skip';
   /** The bundle to run, relative to the install folder, e.g. `dist/gpu-host.mjs`. */
@@ -33,24 +30,25 @@ export interface HostServiceOptions {
 }
 
 /**
- * User data that turns a fresh Amazon Linux 2023 instance into one running a Pictor service: Node.js
- * from nodejs.org, the release from the CDK asset bucket, `npm ci --omit=dev` from the lock file, and a
- * systemd unit that restarts it, then waits for the service to answer. Secrets are fetched by the
- * unit's start script, never written to disk or to the user data.
+ * User data that turns a fresh Ubuntu 24.04 instance (glibc 2.39: the uWebSockets.js build for Node 24
+ * needs ≥ 2.38) into one running a Pictor service: Node.js 24 from the npm registry checked against
+ * the SHA-256 pinned in node-release.ts, the release from the CDK asset bucket, `npm ci --omit=dev`
+ * from the lock file, and a systemd unit that restarts it, then waits for the service to answer.
+ * Secrets never pass through here: the services read them from Secrets Manager themselves
+ * (platform/secret-source.ts), given only the secrets' ARNs.
  */
 export function hostServiceUserData(options: HostServiceOptions): ec2.UserData {
   const userData = ec2.UserData.forLinux();
   const region = Stack.of(options.release).region;
   const nodeArch = options.architecture === ec2.InstanceArchitecture.ARM_64 ? 'arm64' : 'x64';
-  const nodeDist = `node-v${options.nodeVersion}-linux-${nodeArch}`;
   userData.addCommands(
     'set -euxo pipefail',
-    'export HOME=/root',
-    'dnf install -y --setopt=install_weak_deps=False tar xz unzip aws-cfn-bootstrap',
-    `curl -fsSL --retry 5 -o /tmp/node.tar.xz https://nodejs.org/dist/v${options.nodeVersion}/${nodeDist}.tar.xz`,
-    `curl -fsSL --retry 5 -o /tmp/SHASUMS256.txt https://nodejs.org/dist/v${options.nodeVersion}/SHASUMS256.txt`,
-    `(cd /tmp && grep " ${nodeDist}.tar.xz\\$" SHASUMS256.txt | sed 's/${nodeDist}.tar.xz/node.tar.xz/' | sha256sum -c -)`,
-    'tar -xJf /tmp/node.tar.xz -C /usr/local --strip-components=1 --no-same-owner',
+    'export HOME=/root DEBIAN_FRONTEND=noninteractive PATH="$PATH:/snap/bin"',
+    'apt-get update -q',
+    'apt-get install -y -q --no-install-recommends ca-certificates curl unzip',
+    // Ubuntu's AWS images ship snapd but no AWS CLI; the Deep Learning AMI ships the CLI already.
+    'command -v aws >/dev/null || snap install aws-cli --classic',
+    ...installNodeCommands(nodeArch),
     `id ${SERVICE_USER} || useradd --system --home-dir ${INSTALL_DIR} --shell /sbin/nologin ${SERVICE_USER}`,
   );
   const zip = userData.addS3DownloadCommand({
@@ -66,19 +64,7 @@ export function hostServiceUserData(options: HostServiceOptions): ec2.UserData {
     ...(options.preInstall ?? []),
   );
 
-  const startScript = `/usr/local/bin/${options.unitName}-start`;
-  const secretLines = Object.entries(options.secretEnvironment ?? {}).map(
-    ([name, arn]) =>
-      `export ${name}="$(aws secretsmanager get-secret-value --region ${region} --secret-id '${arn}' --query SecretString --output text)"`,
-  );
   userData.addCommands(
-    ...writeFile(startScript, [
-      '#!/bin/bash',
-      'set -euo pipefail',
-      ...secretLines,
-      `exec /usr/local/bin/node ${INSTALL_DIR}/${options.entry}`,
-    ]),
-    `chmod 0755 ${startScript}`,
     ...writeFile(
       `/etc/systemd/system/${options.unitName}.service`,
       [
@@ -90,12 +76,12 @@ export function hostServiceUserData(options: HostServiceOptions): ec2.UserData {
         '[Service]',
         `User=${SERVICE_USER}`,
         `WorkingDirectory=${INSTALL_DIR}`,
-        // The install folder is read-only to the service; caches (AWS CLI, CUDA) go to its private /tmp.
+        // The install folder is read-only to the service; caches (CUDA) go to its private /tmp.
         'Environment=HOME=/tmp',
         ...Object.entries(options.environment).map(([name, value]) => `Environment=${name}=${value}`),
         // Lines the unit gets from shell variables set above (unquoted heredoc below expands them).
         ...(options.runtimeEnvironmentLines ?? []).map((line) => `Environment=${line}`),
-        `ExecStart=${startScript}`,
+        `ExecStart=/usr/local/bin/node ${INSTALL_DIR}/${options.entry}`,
         'Restart=always',
         'RestartSec=2',
         'NoNewPrivileges=true',
@@ -118,9 +104,19 @@ export function hostServiceUserData(options: HostServiceOptions): ec2.UserData {
 /**
  * Makes CloudFormation wait for the user data to finish and the service to answer: a release that
  * does not start fails the deployment (and rolls back) instead of replacing a working instance.
+ * Signals with the AWS CLI (Ubuntu has no cfn-bootstrap), so the role may signal this resource only.
  */
 export function signalWhenReady(instance: ec2.Instance, userData: ec2.UserData): void {
-  userData.addSignalOnExitCommand(instance);
+  const stack = Stack.of(instance);
+  const logicalId = (instance.node.defaultChild as CfnElement).logicalId;
+  userData.addOnExitCommands(
+    'IMDS_TOKEN="$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H \'X-aws-ec2-metadata-token-ttl-seconds: 300\')"',
+    'INSTANCE_ID="$(curl -fsS -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" http://169.254.169.254/latest/meta-data/instance-id)"',
+    `aws cloudformation signal-resource --region ${stack.region} --stack-name ${stack.stackName} --logical-resource-id ${logicalId} --unique-id "$INSTANCE_ID" --status "$([ "$exitCode" -eq 0 ] && echo SUCCESS || echo FAILURE)" || echo 'could not signal CloudFormation'`,
+  );
+  instance.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['cloudformation:SignalResource'], resources: [stack.stackId] }),
+  );
 }
 
 /** Lets a role read exactly one asset object, not the whole CDK asset bucket. */

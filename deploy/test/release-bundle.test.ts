@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UWS_BUILDS } from '../../platform/uws.ts';
 import { buildRelease, type ReleaseArtifacts } from '../lib/release-bundle.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,7 +46,12 @@ describe('the release', () => {
     expect(release.hostPackageImports['gpu-host']).toEqual(
       expect.arrayContaining(['onnxruntime-node', 'sharp']),
     );
-    expect(release.hostPackageImports.gateway).toContain('@trufflesuite/uws-js-unofficial');
+    // uWebSockets.js is loaded through platform/uws.ts's require, by name: both builds stay external.
+    const gateway = readFileSync(join(release.gatewayDir, 'dist/gateway.mjs'), 'utf8');
+    for (const build of UWS_BUILDS) {
+      expect(gateway).toContain(JSON.stringify(build));
+      expect(Object.keys(rootManifest.dependencies)).toContain(build);
+    }
   });
 
   it('ships a manifest npm ci accepts with the lock file, without dev scripts, allowing the CUDA download', () => {

@@ -1,10 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnElement, type IResolvable } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { readDeployConfig } from '../lib/deploy-config.ts';
+
+/** The feature flags of the repository's cdk.json: the tests synthesise exactly what `cdk deploy` does. */
+export const CDK_JSON_CONTEXT = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
 import { PictorStack } from '../lib/pictor-stack.ts';
 
 /**
@@ -18,20 +26,29 @@ export class StackFixture {
     gpuHostDir: this.folder('gpu-host', 'package.json'),
     gatewayDir: this.folder('gateway', 'package.json'),
   };
-  private readonly bootstrapScript = join(this.folder('mr', 'bootstrap-node.sh'), 'bootstrap-node.sh');
   private synths = 0;
 
-  /** Synthesises with `-c` context; `withoutBootstrapScript` mimics a checkout without mr/emr/. */
-  synth(context: Record<string, string> = {}, options: { withoutBootstrapScript?: boolean } = {}) {
-    const app = new App({ context, outdir: join(this.root, `cdk.out.${this.synths++}`) });
+  /**
+   * Synthesises with cdk.json's flags and `-c` context. `account` makes the stack look images up (the
+   * look-up answers must then be in `context`, as cdk.context.json would hold them).
+   */
+  synth(
+    context: Record<string, unknown> = {},
+    options: { account?: string; app?: (app: App) => void; extend?: (stack: PictorStack) => void } = {},
+  ) {
+    const app = new App({
+      context: { ...CDK_JSON_CONTEXT, ...context },
+      outdir: join(this.root, `cdk.out.${this.synths++}`),
+    });
+    options.app?.(app);
     const config = readDeployConfig((key) => app.node.tryGetContext(key));
     const stack = new PictorStack(app, config.stackName, {
       config,
       release: this.release,
-      emrBootstrapScript: options.withoutBootstrapScript ? undefined : this.bootstrapScript,
-      env: { region: 'eu-west-1' },
+      env: { account: options.account, region: 'eu-west-1' },
     });
-    return { stack, template: Template.fromStack(stack) };
+    options.extend?.(stack);
+    return { app, stack, template: Template.fromStack(stack) };
   }
 
   cleanUp(): void {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AddJobFlowStepsCommand, EMRClient } from '@aws-sdk/client-emr';
+import { AddJobFlowStepsCommand, EMRClient, RunJobFlowCommand } from '@aws-sdk/client-emr';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ beforeEach(() => {
   emrMock.reset();
   s3Mock.reset();
   emrMock.on(AddJobFlowStepsCommand).resolves({ StepIds: ['s-JOIN', 's-TOTALS', 's-REPORT'] });
+  emrMock.on(RunJobFlowCommand).resolves({ JobFlowId: 'j-NEWCLUSTER01' });
   s3Mock.on(PutObjectCommand).resolves({});
   s3Mock.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: 'x' }] });
 });
@@ -164,5 +165,75 @@ describe('the EMR runner', () => {
     await expect(submitEmrAccuracyJob(job())).rejects.toThrow(/nothing to measure/);
     await expect(submitEmrAccuracyJob({ ...job(), clusterId: 'cluster-1' })).rejects.toThrow(/j-XXXXXXXX/);
     expect(emrMock.commandCalls(AddJobFlowStepsCommand)).toHaveLength(0);
+  });
+
+  it('creates a transient cluster with RunJobFlow when no cluster id is given: the same steps, then it terminates', async () => {
+    const spec = {
+      releaseLabel: 'emr-7.5.0',
+      instanceType: 'm5.xlarge',
+      coreInstances: 2,
+      serviceRole: 'Pictor-AccuracyServiceRole',
+      instanceProfile: 'Pictor-AccuracyInstanceRole',
+      subnetId: 'subnet-0123abcd',
+      primarySecurityGroup: 'sg-01',
+      coreSecurityGroup: 'sg-02',
+      serviceAccessSecurityGroup: 'sg-03',
+      logUri: 's3://pictor-prod/mr/logs/',
+      idleTimeoutSeconds: 900,
+    };
+    const run = await submitEmrAccuracyJob({ ...job(), clusterId: undefined, clusterSpec: spec });
+    expect(run.clusterId).toBe('j-NEWCLUSTER01');
+    expect(emrMock.commandCalls(AddJobFlowStepsCommand)).toHaveLength(0);
+    const calls = emrMock.commandCalls(RunJobFlowCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0]?.args[0].input;
+    const { Steps, ...cluster } = input ?? {};
+    expect(cluster).toEqual({
+      Name: 'pictor-accuracy 20260301T101500Z-abc123',
+      ReleaseLabel: 'emr-7.5.0',
+      Applications: [{ Name: 'Hadoop' }],
+      ServiceRole: 'Pictor-AccuracyServiceRole',
+      JobFlowRole: 'Pictor-AccuracyInstanceRole',
+      LogUri: 's3://pictor-prod/mr/logs/',
+      Instances: {
+        Ec2SubnetId: 'subnet-0123abcd',
+        EmrManagedMasterSecurityGroup: 'sg-01',
+        EmrManagedSlaveSecurityGroup: 'sg-02',
+        ServiceAccessSecurityGroup: 'sg-03',
+        InstanceGroups: [
+          { Name: 'primary', InstanceRole: 'MASTER', InstanceType: 'm5.xlarge', InstanceCount: 1 },
+          { Name: 'core', InstanceRole: 'CORE', InstanceType: 'm5.xlarge', InstanceCount: 2 },
+        ],
+        KeepJobFlowAliveWhenNoSteps: false,
+        TerminationProtected: false,
+      },
+      BootstrapActions: [
+        {
+          Name: 'install-node',
+          ScriptBootstrapAction: { Path: 's3://pictor-prod/mr/bootstrap-node.sh', Args: [] },
+        },
+      ],
+      AutoTerminationPolicy: { IdleTimeout: 900 },
+      VisibleToAllUsers: true,
+      Tags: [
+        { Key: 'for-use-with-amazon-emr-managed-policies', Value: 'true' },
+        { Key: 'pictor:run-id', Value: '20260301T101500Z-abc123' },
+      ],
+    });
+    // The steps are exactly those a running cluster would get.
+    await submitEmrAccuracyJob(job());
+    expect(Steps).toEqual(emrMock.commandCalls(AddJobFlowStepsCommand)[0]?.args[0].input.Steps);
+    // And the bootstrap script is in the bucket before the cluster asks for it.
+    const bootstrapPut = s3Mock
+      .commandCalls(PutObjectCommand)
+      .find((c) => c.args[0].input.Key === 'mr/bootstrap-node.sh');
+    expect(bootstrapPut?.calledBefore(calls[0] as NonNullable<(typeof calls)[0]>)).toBe(true);
+  });
+
+  it('wants exactly one of a cluster id and a cluster spec', async () => {
+    await expect(submitEmrAccuracyJob({ ...job(), clusterId: undefined })).rejects.toThrow(
+      /either a cluster id/,
+    );
+    expect(emrMock.commandCalls(RunJobFlowCommand)).toHaveLength(0);
   });
 });
