@@ -40,19 +40,27 @@ async function classify(request: Extract<WorkerRequest, { type: 'classify' }>): 
   const { id, model } = request;
   const bitmap = await stage(id, 'decode', () => decodeImage(request.image));
   if (!bitmap) return;
+  let classified: ImageBitmap | undefined;
   try {
-    // Nothing to classify in the image: stop (it is not worth uploading). A model that cannot run
-    // here only costs the on-device verdict: the upload is still prepared.
-    if (model && !(await verdictFor(id, model, bitmap))) return;
-    await stage(id, 'encode', async () => {
-      const [upload, thumbnail] = await Promise.all([
-        encodeForUpload(bitmap, request.image, request.imageType),
-        thumbnailOf(bitmap),
-      ]);
-      post({ type: 'encoded', id, upload: upload.blob, uploadType: upload.type, thumbnail });
-    });
+    const prepared = await stage(id, 'encode', () =>
+      Promise.all([encodeForUpload(bitmap, request.image, request.imageType), thumbnailOf(bitmap)]),
+    );
+    if (!prepared) return;
+    const [upload, thumbnail] = prepared;
+    if (model) {
+      // The server classifies what is uploaded, so the device classifies the same bytes: a re-encoded
+      // upload is a different image from the original, and a borderline digit could tip between them.
+      classified =
+        upload.blob === request.image ? bitmap : await stage(id, 'decode', () => decodeImage(upload.blob));
+      if (!classified) return;
+      // Nothing to classify in the image: stop (it is not worth uploading). A model that cannot run
+      // here only costs the on-device verdict: the upload is still handed over.
+      if (!(await verdictFor(id, model, classified))) return;
+    }
+    post({ type: 'encoded', id, upload: upload.blob, uploadType: upload.type, thumbnail });
   } finally {
     bitmap.close();
+    if (classified !== bitmap) classified?.close();
   }
 }
 
