@@ -1,7 +1,8 @@
 /**
  * A development set for stroke preprocessing, apart from `eval:models`' evaluation set: MNIST held-out
- * digits (past the 200 that `eval:models` photographs) as phone photos, drawn with MNIST's own strokes
- * and redrawn with fine-liner pens 2–8 photo pixels wide (test/fixtures/fine-liner.ts). Preprocessing
+ * digits (past the 200 that `eval:models` photographs) as phone photos, drawn with MNIST's own strokes,
+ * redrawn with fine-liner pens 1.5–6 photo pixels wide, and eroded down to their thickest parts, which
+ * breaks the thin ones (test/fixtures/fine-liner.ts). Preprocessing
  * changes are tuned here, never on the evaluation set; then `eval:models` is run once.
  *
  *   npx tsx training/eval/stroke-dev.ts [--count 400] [--version 2] [--preprocess-from <preprocess.ts>]
@@ -62,10 +63,13 @@ const groups = new Map<string, { n: number; correct: number; flagged: number; bl
 const random = seededRandom(SEED);
 for (const [k, { digit, index }] of held.entries()) {
   const options = randomPhotoOptions(SEED + k);
-  const pen = 2 + random() * 6;
+  const pen = 1.5 + random() * 4.5;
+  // MNIST's strokes are about 2.5 of its 28 pixels wide: erode them to 0.3–1.5 photo px from 2.5 × scale.
+  const erode = options.scale * (1.25 - 0.2 * random()) - 0.5 - random() * 2;
   for (const [group, opts] of [
     ['mnist-pen', options],
-    [pen < 4 ? 'fine-liner 2-4px' : 'fine-liner 4-8px', { ...options, pen }],
+    [pen < 3 ? 'fine-liner 1.5-3px' : 'fine-liner 3-6px', { ...options, pen }],
+    ['eroded (broken)', { ...options, erode }],
   ] as const) {
     const stats = groups.get(group) ?? { n: 0, correct: 0, flagged: 0, blank: 0 };
     groups.set(group, stats);
