@@ -194,7 +194,6 @@ export function normaliseStrokes(
   // A filled outline is one thick stroke now: measure again.
   const filledWidth =
     filledHoles > 0 ? penWidthOf(mask, distanceInside(mask, box.width, box.height)) : penWidth;
-  (globalThis as unknown as { __log?: number[][] }).__log?.push([filledWidth / target, filledWidth, longSide]);
   let radius = 0;
   if (filledWidth * WIDTH_TOLERANCE < target) radius = Math.round((target - filledWidth) / 2);
   // Thinning never takes a stroke below half its width: thick markers vary, erosion must not cut them.
