@@ -7,32 +7,27 @@
  */
 import type { RgbaImage } from './preprocess.ts';
 
-/** One output pixel's sources along an axis: first source index and the weight of each source. */
-interface Taps {
-  first: Int32Array;
-  count: Int32Array;
-  weights: Float64Array;
-  offsets: Int32Array;
-}
-
-/** Box-filter (area-average) taps: output pixel j averages source interval [j·r, (j+1)·r), r = from / to. */
-function areaTaps(from: number, to: number): Taps {
+/**
+ * Box-filter (area-average) weights along one axis, scaled down from `from` to `to` pixels: source pixel
+ * i covers [i, i + 1), output pixel j averages [j·r, (j + 1)·r) with r = from / to ≥ 1, so each source
+ * pixel falls into output `index[i]` with weight `first[i]` and into the next one with `second[i]`.
+ */
+function areaWeights(from: number, to: number) {
   const ratio = from / to;
-  const first = new Int32Array(to);
-  const count = new Int32Array(to);
-  const offsets = new Int32Array(to);
-  const all: number[] = [];
-  for (let j = 0; j < to; j++) {
-    const start = j * ratio;
-    const end = Math.min(from, (j + 1) * ratio);
-    const i0 = Math.floor(start);
-    const i1 = Math.min(from, Math.ceil(end));
-    first[j] = i0;
-    count[j] = i1 - i0;
-    offsets[j] = all.length;
-    for (let i = i0; i < i1; i++) all.push((Math.min(end, i + 1) - Math.max(start, i)) / (end - start));
+  const index = new Int32Array(from);
+  const first = new Float64Array(from);
+  const second = new Float64Array(from);
+  for (let i = 0; i < from; i++) {
+    const j = Math.min(to - 1, Math.floor(i / ratio));
+    const boundary = (j + 1) * ratio;
+    index[i] = j;
+    if (i + 1 <= boundary || j === to - 1) first[i] = 1 / ratio;
+    else {
+      first[i] = (boundary - i) / ratio;
+      second[i] = (i + 1 - boundary) / ratio;
+    }
   }
-  return { first, count, weights: Float64Array.from(all), offsets };
+  return { index, first, second };
 }
 
 /** Width and height scaled so that the long side is at most `longSide`; never enlarged. */
@@ -54,59 +49,53 @@ export function downscaleRgba(image: RgbaImage, longSide: number): RgbaImage {
   const { data, width, height } = image;
   const out = fitInside(width, height, longSide);
   if (out.width === width && out.height === height) return image;
-  const tx = areaTaps(width, out.width);
-  const ty = areaTaps(height, out.height);
-  // Horizontal pass: every source row becomes out.width RGB values (over white).
-  const rows = new Float32Array(out.width * height * 3);
-  const line = new Float64Array(width * 3);
+  const wx = areaWeights(width, out.width);
+  const wy = areaWeights(height, out.height);
+  const stride = out.width * 3;
+  // Each source row is scattered into its output row(s) as it is read: one pass over the source, two
+  // multiply-adds per channel and axis (each source pixel overlaps at most two output pixels).
+  const sums = new Float64Array(stride * out.height);
+  const row = new Float64Array(stride);
   for (let y = 0; y < height; y++) {
-    for (let x = 0, p = y * width * 4, q = 0; x < width; x++, p += 4, q += 3) {
-      const a = (data[p + 3] as number) / 255;
-      const white = 255 * (1 - a);
-      line[q] = (data[p] as number) * a + white;
-      line[q + 1] = (data[p + 1] as number) * a + white;
-      line[q + 2] = (data[p + 2] as number) * a + white;
-    }
-    for (let j = 0, o = y * out.width * 3; j < out.width; j++, o += 3) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      const w0 = tx.offsets[j] as number;
-      const n = tx.count[j] as number;
-      for (let k = 0, q = (tx.first[j] as number) * 3; k < n; k++, q += 3) {
-        const w = tx.weights[w0 + k] as number;
-        r += (line[q] as number) * w;
-        g += (line[q + 1] as number) * w;
-        b += (line[q + 2] as number) * w;
+    row.fill(0);
+    for (let x = 0, p = y * width * 4; x < width; x++, p += 4) {
+      let r = data[p] as number;
+      let g = data[p + 1] as number;
+      let b = data[p + 2] as number;
+      const a = data[p + 3] as number;
+      if (a !== 255) {
+        const white = 255 - a;
+        r = (r * a) / 255 + white;
+        g = (g * a) / 255 + white;
+        b = (b * a) / 255 + white;
       }
-      rows[o] = r;
-      rows[o + 1] = g;
-      rows[o + 2] = b;
+      const q = (wx.index[x] as number) * 3;
+      const w1 = wx.first[x] as number;
+      row[q] = (row[q] as number) + r * w1;
+      row[q + 1] = (row[q + 1] as number) + g * w1;
+      row[q + 2] = (row[q + 2] as number) + b * w1;
+      const w2 = wx.second[x] as number;
+      if (w2 > 0) {
+        row[q + 3] = (row[q + 3] as number) + r * w2;
+        row[q + 4] = (row[q + 4] as number) + g * w2;
+        row[q + 5] = (row[q + 5] as number) + b * w2;
+      }
+    }
+    const o = (wy.index[y] as number) * stride;
+    const h1 = wy.first[y] as number;
+    for (let k = 0; k < stride; k++) sums[o + k] = (sums[o + k] as number) + (row[k] as number) * h1;
+    const h2 = wy.second[y] as number;
+    if (h2 > 0) {
+      for (let k = 0; k < stride; k++)
+        sums[o + stride + k] = (sums[o + stride + k] as number) + (row[k] as number) * h2;
     }
   }
-  // Vertical pass.
   const result = new Uint8ClampedArray(out.width * out.height * 4);
-  const stride = out.width * 3;
-  for (let j = 0; j < out.height; j++) {
-    const w0 = ty.offsets[j] as number;
-    const n = ty.count[j] as number;
-    const y0 = ty.first[j] as number;
-    for (let x = 0; x < out.width; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let k = 0, q = y0 * stride + x * 3; k < n; k++, q += stride) {
-        const w = ty.weights[w0 + k] as number;
-        r += (rows[q] as number) * w;
-        g += (rows[q + 1] as number) * w;
-        b += (rows[q + 2] as number) * w;
-      }
-      const p = (j * out.width + x) * 4;
-      result[p] = Math.round(r);
-      result[p + 1] = Math.round(g);
-      result[p + 2] = Math.round(b);
-      result[p + 3] = 255;
-    }
+  for (let i = 0, p = 0; i < sums.length; i += 3, p += 4) {
+    result[p] = Math.round(sums[i] as number);
+    result[p + 1] = Math.round(sums[i + 1] as number);
+    result[p + 2] = Math.round(sums[i + 2] as number);
+    result[p + 3] = 255;
   }
   return { data: result, width: out.width, height: out.height };
 }
