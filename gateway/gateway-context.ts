@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.ts';
+import type { OutcomeLookup } from './outcome-lookup.ts';
 import type { ResultStore } from './result-store.ts';
 
 /** What every group of routes is given: the app to register on and the gateway's shared parts. */
@@ -10,6 +11,8 @@ export interface GatewayContext {
   readonly config: GatewayConfig;
   readonly s3: S3Client;
   readonly results: ResultStore;
+  /** Memory, then the S3 outcome record: where polls and subscriptions find results. */
+  readonly outcomes: OutcomeLookup;
   readonly log: Logger;
   /** Logs an error that was not an HttpError (a bug or an outage), for guard.error(). */
   readonly onUnexpected: (error: unknown) => void;

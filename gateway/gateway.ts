@@ -1,11 +1,12 @@
 import uWS from '@trufflesuite/uws-js-unofficial';
 import { type Logger, pino } from 'pino';
-import { createS3Client } from '../platform/s3-client.ts';
+import { createS3Client, type S3Timeouts } from '../platform/s3-client.ts';
 import { assertNativeUws, listenExclusive } from '../platform/uws.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { registerLabelRoutes } from './label-routes.ts';
 import { registerModelRoutes } from './model-routes.ts';
+import { OutcomeLookup } from './outcome-lookup.ts';
 import { registerReportRoutes } from './report-routes.ts';
 import { registerResultRoutes } from './result-routes.ts';
 import { ResultStore } from './result-store.ts';
@@ -22,6 +23,9 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** A label write or report read waits seconds for S3, never minutes (one retry by the SDK). */
+const GATEWAY_S3_TIMEOUTS: S3Timeouts = { connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000, maxAttempts: 2 };
+
 /** Starts the gateway: presigning, result intake, WebSocket push, polling, labels, reports, the app. */
 export async function startGateway(
   config: GatewayConfig,
@@ -30,15 +34,22 @@ export async function startGateway(
   assertNativeUws();
   const files = await StaticFiles.load(config.publicDir);
   if (files.isEmpty) log.warn({ publicDir: config.publicDir }, 'no built app to serve; run `npm run build`');
+  const app = uWS.App();
+  const s3 = createS3Client(config.s3, GATEWAY_S3_TIMEOUTS);
+  const results = new ResultStore(
+    config.resultTtlSeconds * 1000,
+    config.maxStoredResults,
+    config.maxStoredErrors,
+  );
   const context: GatewayContext = {
-    app: uWS.App(),
+    app,
     config,
-    s3: createS3Client(config.s3),
-    results: new ResultStore(config.resultTtlSeconds * 1000, config.maxStoredResults),
+    s3,
+    results,
+    outcomes: new OutcomeLookup(s3, config.bucket, results, app, log),
     log,
     onUnexpected: (error) => log.error({ err: error }, 'request failed'),
   };
-  const { app } = context;
 
   registerUploadRoutes(context);
   registerResultRoutes(context);

@@ -10,7 +10,7 @@ import {
 } from '../contracts/inference-api.ts';
 import type { PredictionErrorCode } from '../contracts/prediction.ts';
 import { postOnce } from '../platform/post-once.ts';
-import { isTransientStatus, TransientError, withRetries } from '../platform/retry.ts';
+import { isTransientStatus, TransientError, tryTimeout, withRetries } from '../platform/retry.ts';
 
 /** A verdict, or the reason the host gave for refusing the image (a permanent outcome). */
 export type InferenceOutcome =
@@ -18,8 +18,11 @@ export type InferenceOutcome =
   | { readonly ok: false; readonly code: PredictionErrorCode; readonly message: string };
 
 export interface InferenceClient {
-  /** Classifies encoded image bytes; throws TransientError when the host stayed unreachable or overloaded. */
-  classify(model: string, image: Uint8Array, topK: number): Promise<InferenceOutcome>;
+  /**
+   * Classifies encoded image bytes; throws TransientError when the host stayed unreachable or
+   * overloaded. No try starts after `deadline` (epoch ms), and none runs past it.
+   */
+  classify(model: string, image: Uint8Array, topK: number, deadline?: number): Promise<InferenceOutcome>;
 }
 
 export interface InferenceClientOptions {
@@ -93,11 +96,11 @@ export function classificationFromResponse(body: unknown): ImageClassification |
  */
 export function createInferenceClient(options: InferenceClientOptions): InferenceClient {
   return {
-    classify(model, image, topK) {
+    classify(model, image, topK, deadline) {
       const url = new URL(`/v2/models/${encodeURIComponent(model)}/infer`, options.baseUrl);
       const { body, headerLength } = imageInferRequest(image, topK);
       return withRetries(
-        { attempts: options.attempts, baseDelayMs: options.baseDelayMs ?? 200 },
+        { attempts: options.attempts, baseDelayMs: options.baseDelayMs ?? 200, deadline },
         async () => {
           const { status, text } = await postOnce('inference host', url, {
             body,
@@ -105,7 +108,7 @@ export function createInferenceClient(options: InferenceClientOptions): Inferenc
               'content-type': 'application/octet-stream',
               [INFERENCE_HEADER_CONTENT_LENGTH]: String(headerLength),
             },
-            timeoutMs: options.timeoutMs,
+            timeoutMs: tryTimeout(options.timeoutMs, deadline),
           });
           if (status === 200) {
             const classification = classificationFromResponse(parseJson(text));
