@@ -24,7 +24,11 @@ export interface RunningGateway {
 }
 
 /** A label write or report read waits seconds for S3, never minutes (one retry by the SDK). */
-const GATEWAY_S3_TIMEOUTS: S3Timeouts = { connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000, maxAttempts: 2 };
+const GATEWAY_S3_TIMEOUTS: S3Timeouts = {
+  connectionTimeoutMs: 2_000,
+  requestTimeoutMs: 10_000,
+  maxAttempts: 2,
+};
 
 /** Starts the gateway: presigning, result intake, WebSocket push, polling, labels, reports, the app. */
 export async function startGateway(

@@ -42,7 +42,12 @@ export class OutcomeLookup {
   private async fromS3(uploadId: string): Promise<UploadResult | undefined> {
     let recorded: UploadResult | undefined;
     try {
-      recorded = await readOutcomeRecord(this.s3, this.bucket, uploadId, AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
+      recorded = await readOutcomeRecord(
+        this.s3,
+        this.bucket,
+        uploadId,
+        AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
+      );
     } catch (error) {
       this.log.warn({ uploadId, err: error }, 'outcome lookup in S3 failed; answering from memory');
       return undefined;

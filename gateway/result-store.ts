@@ -25,7 +25,7 @@ export class ResultStore {
     ttlMs: number,
     maxVerdicts: number,
     maxErrors: number = maxVerdicts,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
     this.verdicts = new BoundedPool(ttlMs, maxVerdicts, now);
     this.errors = new BoundedPool(ttlMs, maxErrors, now);

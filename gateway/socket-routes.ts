@@ -93,7 +93,9 @@ export function registerSocketRoutes({
       if (!stored || !isFinal(stored)) {
         // Not final in memory (a restarted gateway, one that was down meanwhile): the S3 outcome
         // record, if there is one, is stored and published to this upload's subscribers, this one included.
-        void outcomes.find(message.uploadId).catch((error: unknown) => log.warn({ err: error }, 'lookup failed'));
+        void outcomes
+          .find(message.uploadId)
+          .catch((error: unknown) => log.warn({ err: error }, 'lookup failed'));
       }
     },
     close: (ws) => {

@@ -2,7 +2,12 @@ import { createS3Client, FAST_S3_TIMEOUTS } from '../platform/s3-client.ts';
 import { type LambdaConfig, readLambdaConfig } from './config.ts';
 import { createGatewayClient, ResultRejectedError } from './gateway-client.ts';
 import { createInferenceClient } from './inference-client.ts';
-import { type ProcessDeps, processUploadRecord, type RecordOutcome, type TimeBudget } from './process-upload.ts';
+import {
+  type ProcessDeps,
+  processUploadRecord,
+  type RecordOutcome,
+  type TimeBudget,
+} from './process-upload.ts';
 import { s3EventSchema } from './s3-event.ts';
 import { createS3UploadStore } from './upload-store.ts';
 

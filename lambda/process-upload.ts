@@ -60,7 +60,9 @@ export async function processUploadRecord(
   const uploadId = uploadIdFromKey(key);
   if (!uploadId) return { status: 'skipped', key, reason: 'not an upload key the gateway issued' };
 
-  const recorded = await readOrTellUser(deps, uploadId, budget, () => deps.store.readOutcome(bucket, uploadId));
+  const recorded = await readOrTellUser(deps, uploadId, budget, () =>
+    deps.store.readOutcome(bucket, uploadId),
+  );
   if (recorded) {
     await deps.gateway.postResult(recorded, budget.deadline);
     return { status: 'redelivered', uploadId, type: recorded.type };
@@ -152,7 +154,8 @@ async function finish(
   recordKey?: string,
 ): Promise<void> {
   const recording = (async () => {
-    if (recordKey && result.type === 'prediction') await deps.store.writeJson(bucket, recordKey, result.prediction);
+    if (recordKey && result.type === 'prediction')
+      await deps.store.writeJson(bucket, recordKey, result.prediction);
     await deps.store.writeOutcome(bucket, result);
   })();
   const [recorded, delivered] = await Promise.allSettled([

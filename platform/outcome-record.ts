@@ -8,7 +8,12 @@ import { outcomeKey } from '../contracts/s3-keys.ts';
  * or refuses it, so a reader never sees half of one (the local server is held to the same, see
  * stack/local-s3.ts).
  */
-export async function putJsonObject(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
+export async function putJsonObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  value: unknown,
+): Promise<void> {
   const body = Buffer.from(JSON.stringify(value), 'utf8');
   await s3.send(
     new PutObjectCommand({

@@ -39,7 +39,10 @@ export const FAST_S3_TIMEOUTS: S3Timeouts = Object.freeze({
  * puts are stored with their aws-chunked framing on S3-compatible servers. Every request has a
  * connection and a request timeout (the SDK's defaults have none).
  */
-export function createS3Client(connection: S3Connection, timeouts: S3Timeouts = DEFAULT_S3_TIMEOUTS): S3Client {
+export function createS3Client(
+  connection: S3Connection,
+  timeouts: S3Timeouts = DEFAULT_S3_TIMEOUTS,
+): S3Client {
   return new S3Client({
     region: connection.region,
     ...(connection.endpoint ? { endpoint: connection.endpoint, forcePathStyle: true } : {}),
