@@ -82,10 +82,12 @@ describe('nothing lost, whatever fails', () => {
   }, 120_000);
 
   it('S3 unreachable for a few seconds right after the uploads: the user hears "retrying", then every verdict', async () => {
+    await stack.lambdaS3Proxy.block();
     const uploads = await send(8);
-    await stack.s3Proxy.block();
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    await stack.s3Proxy.unblock();
+    await eventually(() => uploads.every((u) => u.transientErrors > 0), 15_000, 'every user told "retrying"');
+    expect(uploads.every((u) => !u.final)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await stack.lambdaS3Proxy.unblock();
     await expectExactlyOneFinalEach(uploads);
     expect(uploads.every((u) => u.final?.type === 'prediction')).toBe(true);
   }, 120_000);

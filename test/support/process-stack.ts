@@ -29,8 +29,9 @@ export interface ProcessStackOptions {
 
 /**
  * The system as separate real processes on free loopback ports, sharing one throw-away data folder,
- * as `npm run start:s3`, `start:gpu-host` and `start:gateway` run them. The gateway and the handler
- * reach S3 through a TCP proxy, so a test can make S3 unreachable without stopping it. Each part can
+ * as `npm run start:s3`, `start:gpu-host` and `start:gateway` run them. The gateway (with the URLs it
+ * presigns) and the handler each reach S3 through their own TCP proxy, so a test can make S3
+ * unreachable for either without stopping it. Each part can
  * be stopped (SIGTERM), killed (SIGKILL), frozen (SIGSTOP: accepts connections, never answers) and
  * started again on the same port. Logs go to `<dataDir>/<part>.log`.
  */
@@ -41,14 +42,16 @@ export class ProcessStack {
     readonly dataDir: string,
     readonly ports: Record<Part, number>,
     readonly s3Proxy: TcpProxy,
+    readonly lambdaS3Proxy: TcpProxy,
     private readonly options: ProcessStackOptions,
   ) {}
 
   static async start(options: ProcessStackOptions = {}): Promise<ProcessStack> {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-procs-'));
     const [s3, gpuHost, gateway] = [await freePort(), await freePort(), await freePort()];
-    const proxy = await TcpProxy.start(s3);
-    const stack = new ProcessStack(dataDir, { s3, 'gpu-host': gpuHost, gateway }, proxy, options);
+    const [proxy, lambdaProxy] = [await TcpProxy.start(s3), await TcpProxy.start(s3)];
+    const ports = { s3, 'gpu-host': gpuHost, gateway };
+    const stack = new ProcessStack(dataDir, ports, proxy, lambdaProxy, options);
     await Promise.all([stack.startPart('gpu-host'), stack.startPart('s3'), stack.startPart('gateway')]);
     return stack;
   }
@@ -93,6 +96,7 @@ export class ProcessStack {
   async dispose(): Promise<void> {
     await Promise.all((['gateway', 's3', 'gpu-host'] as const).map((p) => this.stopPart(p, 'SIGKILL')));
     await this.s3Proxy.close();
+    await this.lambdaS3Proxy.close();
     await rm(this.dataDir, { recursive: true, force: true });
   }
 
@@ -116,7 +120,7 @@ export class ProcessStack {
         return {
           ...common,
           S3_PORT: String(this.ports.s3),
-          LAMBDA_S3_ENDPOINT: this.s3Proxy.url,
+          LAMBDA_S3_ENDPOINT: this.lambdaS3Proxy.url,
           INFERENCE_URL: inferenceUrl,
           GATEWAY_URL: this.gatewayUrl,
           INFERENCE_TIMEOUT_MS: String(o.inferenceTimeoutMs ?? 2_000),
