@@ -28,10 +28,9 @@ export interface HandlerOptions {
   readonly deps?: Partial<ProcessDeps>;
 }
 
-/** Builds the handler from configuration: clients are made once per cold start, not per event. */
-export function createHandler(config: LambdaConfig, options: HandlerOptions = {}): S3Handler {
-  const log = options.log ?? jsonLog;
-  const deps: ProcessDeps = {
+/** The handler's clients and settings, made once per cold start (the redrive handler shares them). */
+export function createProcessDeps(config: LambdaConfig): ProcessDeps {
+  return {
     store: createS3UploadStore(createS3Client(config.s3, FAST_S3_TIMEOUTS)),
     inference: createInferenceClient({
       baseUrl: config.inferenceUrl,
@@ -48,8 +47,13 @@ export function createHandler(config: LambdaConfig, options: HandlerOptions = {}
     topK: config.topK,
     giveUpAfterMs: config.giveUpAfterMs,
     now: () => new Date(),
-    ...options.deps,
   };
+}
+
+/** Builds the handler from configuration: clients are made once per cold start, not per event. */
+export function createHandler(config: LambdaConfig, options: HandlerOptions = {}): S3Handler {
+  const log = options.log ?? jsonLog;
+  const deps: ProcessDeps = { ...createProcessDeps(config), ...options.deps };
 
   return async (event, context) => {
     const parsed = s3EventSchema.safeParse(event);

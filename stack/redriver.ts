@@ -23,7 +23,8 @@ export interface RedriverOptions {
 
 /** Most re-drives at once: enough to drain a backlog quickly without flooding a peer that just came back. */
 const CONCURRENCY = 8;
-const MAX_BACKOFF_MS = 60_000;
+/** A failing entry waits at most this many intervals before its next try. */
+const MAX_BACKOFF_INTERVALS = 10;
 
 /**
  * Re-drives kept events and sweeps for lost ones, on a timer. Each pass: (1) lists the uploads that
@@ -135,7 +136,8 @@ export class Redriver {
         return;
       }
       const attempts = entry.attempts + 1;
-      const backoff = Math.min(MAX_BACKOFF_MS, this.options.intervalMs * 2 ** Math.min(attempts, 10));
+      const { intervalMs } = this.options;
+      const backoff = intervalMs * Math.min(MAX_BACKOFF_INTERVALS, 2 ** Math.min(attempts, 10));
       await queue.put({ ...entry, attempts, notBefore: Date.now() + backoff, lastError: message });
     }
   }
