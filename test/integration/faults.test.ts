@@ -93,11 +93,13 @@ describe('nothing lost, whatever fails', () => {
   }, 120_000);
 
   it('the S3 + Lambda process killed -9 mid-load: uploads S3 accepted are swept up and finished after restart', async () => {
-    const sending = send(10);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const sending = sendUploads(stack, 10, { spreadMs: 2_000, retryPutForMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     await stack.stopPart('s3', 'SIGKILL');
     await stack.startPart('s3');
     const uploads = await sending;
+    open.push(...uploads);
+    expect(uploads).toHaveLength(10);
     await expectExactlyOneFinalEach(uploads);
   }, 120_000);
 

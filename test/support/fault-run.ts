@@ -4,13 +4,26 @@ import { mnistDigitImage } from './images.ts';
 import type { ProcessStack } from './process-stack.ts';
 import { TrackedUpload } from './tracked-upload.ts';
 
+export interface SendOptions {
+  /** Users arrive spread over this long instead of all at once. */
+  readonly spreadMs?: number;
+  /** How long a user keeps trying a PUT that S3 did not answer (the app's upload queue retries). */
+  readonly retryPutForMs?: number;
+}
+
 /** Sends `count` digit photos as separate users; returns the uploads S3 accepted (PUT 200). */
-export async function sendUploads(stack: ProcessStack, count: number): Promise<TrackedUpload[]> {
+export async function sendUploads(
+  stack: ProcessStack,
+  count: number,
+  options: SendOptions = {},
+): Promise<TrackedUpload[]> {
   const sent = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const image = await mnistDigitImage(i % 10, Math.floor(i / 10));
+      if (options.spreadMs)
+        await new Promise((resolve) => setTimeout(resolve, (options.spreadMs ?? 0) * (i / count)));
       try {
-        return await TrackedUpload.send(stack.gatewayUrl, image);
+        return await TrackedUpload.send(stack.gatewayUrl, image, options.retryPutForMs);
       } catch {
         return undefined; // the PUT itself failed: S3 did not accept this upload
       }

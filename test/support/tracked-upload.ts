@@ -41,18 +41,33 @@ export class TrackedUpload {
     readonly upload: CreateUploadResponse,
   ) {}
 
-  /** Asks for a presigned upload, subscribes, then PUTs the bytes; resolves with the PUT's status. */
+  /**
+   * Asks for a presigned upload, subscribes, then PUTs the bytes, trying the PUT again for up to
+   * `retryPutForMs` when S3 is unreachable or answers 5xx (as the app's upload queue does); resolves with
+   * the last PUT's status (0: never reached S3).
+   */
   static async send(
     gatewayUrl: string,
     image: Uint8Array,
+    retryPutForMs = 0,
   ): Promise<{ tracked: TrackedUpload; putStatus: number }> {
     const upload = await createUpload(gatewayUrl, { contentType: 'image/png', size: image.length });
     const tracked = new TrackedUpload(gatewayUrl, upload);
     tracked.startedAt = Date.now();
     await tracked.connect();
-    const response = await putToS3(upload, image);
-    await response.body?.cancel();
-    return { tracked, putStatus: response.status };
+    const giveUpAt = Date.now() + retryPutForMs;
+    for (;;) {
+      let status = 0;
+      try {
+        const response = await putToS3(upload, image);
+        await response.body?.cancel();
+        status = response.status;
+      } catch {
+        // unreachable, or reset mid-PUT
+      }
+      if ((status !== 0 && status < 500) || Date.now() >= giveUpAt) return { tracked, putStatus: status };
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
   }
 
   get uploadId(): string {
