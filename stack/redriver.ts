@@ -38,6 +38,7 @@ export class Redriver {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private lastSweepAt = 0;
 
   constructor(private readonly options: RedriverOptions) {}
 
@@ -64,7 +65,11 @@ export class Redriver {
   async pass(now = Date.now()): Promise<void> {
     const { queue, bridge } = this.options;
     const kept = new Map((await queue.list()).map((e) => [e.object.key, e]));
-    await this.sweep(kept, now);
+    // Listing the bucket costs more than reading the queue: sweep twice per sweep age, not every pass.
+    if (now - this.lastSweepAt >= this.options.sweepAgeMs / 2) {
+      this.lastSweepAt = now;
+      await this.sweep(kept, now);
+    }
     const due = [...kept.values()].filter((e) => e.notBefore <= now && !bridge.isInFlight(e.object.key));
     if (due.length === 0) return;
     const healthy = await this.options.peersHealthy();
