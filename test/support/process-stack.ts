@@ -70,6 +70,10 @@ export class ProcessStack {
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.children.set(part, child);
+    // A runner that exits without dispose() must not leave the parts running.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     await this.waitHealthy(part, child);
   }
 
