@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { defineConfig, type Plugin } from 'vite';
@@ -13,10 +15,15 @@ const modelRepository = fileURLToPath(new URL('../models', import.meta.url));
 const gateway = process.env.PICTOR_GATEWAY ?? 'http://127.0.0.1:8080';
 /** onnxruntime-web's single-threaded WASM is ~14 MB; Workbox refuses files over 2 MiB by default. */
 const MAX_PRECACHE_FILE_BYTES = 32 * 1024 * 1024;
+/** The WASM the worker downloads; its size is the total of the first visit's progress bar. */
+const ORT_WASM_BYTES = statSync(
+  createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'),
+).size;
 
 // `npm run build` (from the repository root) writes pwa/dist, which the gateway serves.
 export default defineConfig({
   root,
+  define: { __ORT_WASM_BYTES__: JSON.stringify(ORT_WASM_BYTES) },
   plugins: [
     preact(),
     modelRepositoryPlugin({ repository: modelRepository }),

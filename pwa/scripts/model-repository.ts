@@ -79,6 +79,7 @@ async function readModel(dir: string, name: string, version: string): Promise<Di
       output: { name: manifest.output.name },
       heldOutAccuracy: manifest.training.heldOutAccuracy,
       sha256,
+      bytes: onnx.length,
       modelUrl: `/${base}/model.onnx`,
     },
     files: [
