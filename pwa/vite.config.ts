@@ -56,9 +56,10 @@ export default defineConfig({
         ],
       },
       injectManifest: {
-        // The app shell, the inference worker, onnxruntime's JS and WASM, the icons and every bundled model
-        // (the web manifest is added by the plugin itself).
-        globPatterns: ['**/*.{html,js,css,wasm,onnx,json,png}'],
+        // The app shell, the inference worker, onnxruntime's JS, the icons and the model index (the web
+        // manifest is added by the plugin itself). Not the WASM and the models: megabytes the worker is
+        // downloading at the same moment on a first visit; sw.ts caches them at run time instead.
+        globPatterns: ['**/*.{html,js,css,json,png}'],
         globIgnores: ['**/*.map'],
         maximumFileSizeToCacheInBytes: MAX_PRECACHE_FILE_BYTES,
         // A classic script: registered without `type: 'module'`, which older Safari lacks in service workers.

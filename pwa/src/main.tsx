@@ -19,7 +19,9 @@ if (new URLSearchParams(location.search).has('bench')) void import('./bench-hook
 /** Runs `task` once the page has loaded and the main thread is idle (start-up work off the first paint). */
 function whenIdle(task: () => void): void {
   const idle = () =>
-    'requestIdleCallback' in window ? requestIdleCallback(() => task(), { timeout: 3_000 }) : setTimeout(task, 500);
+    'requestIdleCallback' in window
+      ? requestIdleCallback(() => task(), { timeout: 3_000 })
+      : setTimeout(task, 500);
   if (document.readyState === 'complete') idle();
   else window.addEventListener('load', idle, { once: true });
 }

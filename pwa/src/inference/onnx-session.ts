@@ -3,9 +3,10 @@
  * single-threaded WASM from our own origin, one session per model, each model's bytes checked
  * against the SHA-256 the build recorded.
  */
-import type { InferenceSession } from 'onnxruntime-web/wasm';
+
 // The same file onnxruntime would fetch itself; fetched here so that its download shows progress.
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import type { InferenceSession } from 'onnxruntime-web/wasm';
 import type { BundledModel } from '../models/bundled-models.ts';
 import { DownloadTally, fetchWithProgress, type ProgressListener } from './fetch-with-progress.ts';
 

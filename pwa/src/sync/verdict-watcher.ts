@@ -79,7 +79,8 @@ function watch(itemId: string, ticket: { uploadId: string; token: string }): voi
   channels.set(ticket.uploadId, channel);
   channel.verdict
     .then(
-      ({ prediction }) => updateItem(itemId, (item) => (item.server ? undefined : { ...item, server: prediction })),
+      ({ prediction }) =>
+        updateItem(itemId, (item) => (item.server ? undefined : { ...item, server: prediction })),
       async (error: unknown) => {
         if (error instanceof PredictionFailedError) {
           // A final answer: the server could not read it. History shows it as such.

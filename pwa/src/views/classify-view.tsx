@@ -4,6 +4,7 @@ import type { ClassifyState } from '../classify-session.ts';
 import { ErrorNotice } from '../components/error-notice.tsx';
 import { ImagePreview } from '../components/image-preview.tsx';
 import { LabelPicker } from '../components/label-picker.tsx';
+import { ModelDownloadOffer, ModelDownloadProgress } from '../components/model-download.tsx';
 import { ModelPicker } from '../components/model-picker.tsx';
 import { PhotoPicker } from '../components/photo-picker.tsx';
 import { UploadStatus } from '../components/upload-status.tsx';
@@ -12,7 +13,6 @@ import { describeError, type UserMessage } from '../describe-error.ts';
 import { formatPercent } from '../format-percent.ts';
 import { type DownloadProgress, onDeviceDownload, warmUpDevice } from '../inference/device-classifier.ts';
 import { agreeToDownload, shouldAskBeforeDownload } from '../inference/download-policy.ts';
-import { ModelDownloadOffer, ModelDownloadProgress } from '../components/model-download.tsx';
 import type { ModelChoice } from '../models/model-catalogue.ts';
 
 /**
@@ -38,6 +38,8 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
   askFirstRef.current = askFirst;
   const outcome = useRef<HTMLDivElement>(null);
   const selectedRef = useRef<ModelChoice | undefined>(undefined);
+  const choicesRef = useRef<readonly ModelChoice[]>([]);
+  choicesRef.current = choices;
   selectedRef.current = selected;
   /** Settles with the preselected model once the bundled index is read: an early photo waits for it. */
   const firstChoice = useRef<Promise<ModelChoice | undefined>>(Promise.resolve(undefined));
@@ -82,8 +84,16 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
     const model = selected?.device;
     if (!model || askFirst) return;
     const timer = setTimeout(() => {
-      warmUpDevice(model).then(agreeToDownload, (error: unknown) =>
-        console.warn('on-device model could not be loaded ahead', error),
+      warmUpDevice(model).then(
+        () => {
+          agreeToDownload();
+          // Offline from now on: the service worker keeps the WASM and every bundled model.
+          const urls = choicesRef.current.flatMap((c) => (c.device ? [c.device.modelUrl] : []));
+          void import('../offline-files.ts')
+            .then((files) => files.cacheForOffline(urls.length > 0 ? urls : [model.modelUrl]))
+            .catch((error: unknown) => console.warn('could not keep the model for offline use', error));
+        },
+        (error: unknown) => console.warn('on-device model could not be loaded ahead', error),
       );
     }, WARM_UP_DELAY_MS);
     return () => clearTimeout(timer);
