@@ -133,7 +133,7 @@ function cards(m: ClassificationMetrics): string {
  * of view, and takes keyboard focus so that it can be scrolled without a pointer.
  */
 function scrollRegion(labelledBy: string, table: string): string {
-  return `<div class="scroll" role="region" tabindex="0" aria-labelledby="${labelledBy}">${table}</div>`;
+  return `<div class="scroll" role="group" tabindex="0" aria-labelledby="${labelledBy}">${table}</div>`;
 }
 
 function confusionTable(m: ClassificationMetrics, labelledBy: string): string {

@@ -224,9 +224,9 @@ function ModelDetails({ metrics }: { metrics: ModelMetrics }): JSX.Element {
 function ScrollRegion({ labelledBy, children }: { labelledBy: string; children: JSX.Element }): JSX.Element {
   return (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable for keyboard users (WCAG 2.1.1).
-    <section class="table-scroll" aria-labelledby={labelledBy} tabIndex={0}>
+    <figure class="table-scroll" aria-labelledby={labelledBy} tabIndex={0}>
       {children}
-    </section>
+    </figure>
   );
 }
 
