@@ -25,7 +25,20 @@ export function realisticMetrics(runId: string): AccuracyMetrics {
   if (!first) throw new Error('the synthetic records gave no model');
   return {
     ...metrics,
-    models: [...metrics.models, { ...first, version: '9', n: 0, correct: 0, accuracy: null }],
+    models: [
+      ...metrics.models,
+      {
+        ...first,
+        version: '9',
+        n: 0,
+        correct: 0,
+        accuracy: null,
+        kappa: null,
+        ece: null,
+        device: { n: 0, agreement: null, accuracy: null, serverAccuracy: null },
+        days: [],
+      },
+    ],
   };
 }
 
