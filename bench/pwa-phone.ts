@@ -30,6 +30,8 @@ export interface LighthouseScores {
   readonly seo: number;
   readonly totalBlockingTimeMs: number;
   readonly largestContentfulPaintMs: number;
+  /** Main-thread tasks over 50 ms (simulated 4× slower CPU), longest first: where blocking time comes from. */
+  readonly longTasks?: ReadonlyArray<{ readonly url: string; readonly ms: number }>;
 }
 
 /** Bytes downloaded by a first visit, until the network has been quiet for QUIET_MS. */
@@ -126,6 +128,11 @@ export async function lighthouseMobile(url: string): Promise<LighthouseScores> {
       seo: score('seo'),
       totalBlockingTimeMs: Math.round(audits['total-blocking-time']?.numericValue ?? Number.NaN),
       largestContentfulPaintMs: Math.round(audits['largest-contentful-paint']?.numericValue ?? Number.NaN),
+      longTasks: (
+        (audits['long-tasks']?.details as { items?: Array<{ url: string; duration: number }> })?.items ?? []
+      )
+        .map((t) => ({ url: t.url.replace(/^https?:\/\/[^/]+/, ''), ms: Math.round(t.duration) }))
+        .slice(0, 8),
     };
   } finally {
     child.kill();

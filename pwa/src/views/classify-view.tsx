@@ -14,15 +14,19 @@ import { formatPercent } from '../format-percent.ts';
 import { type DownloadProgress, onDeviceDownload, warmUpDevice } from '../inference/device-classifier.ts';
 import { agreeToDownload, shouldAskBeforeDownload } from '../inference/download-policy.ts';
 import type { ModelChoice } from '../models/model-catalogue.ts';
+import { whenIdle } from '../when-idle.ts';
 
 /**
  * The pipeline and the model catalogue (zod, the contracts, IndexedDB, the worker client) load right
  * after the first paint, so the shell shows at once; by the time an image is chosen they are there.
  */
-const loadSession = () => import('../current-classification.ts');
+let sessionLoaded = false;
+const loadSession = () =>
+  import('../current-classification.ts').then((module) => {
+    sessionLoaded = true;
+    return module;
+  });
 const loadCatalogue = () => import('../models/model-catalogue.ts');
-/** After the first paint settles, before a person has picked a photo. */
-const WARM_UP_DELAY_MS = 300;
 
 /** Choose or take a photo, read the on-device verdict, then the server's, and give the true label. */
 export function ClassifyView({ online }: { readonly online: boolean }): JSX.Element {
@@ -37,6 +41,8 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
   const askFirstRef = useRef(askFirst);
   askFirstRef.current = askFirst;
   const outcome = useRef<HTMLDivElement>(null);
+  /** Subscribes this page to the classification on screen (idempotent); set on mount. */
+  const followRef = useRef<() => Promise<void>>(() => Promise.resolve());
   const selectedRef = useRef<ModelChoice | undefined>(undefined);
   const choicesRef = useRef<readonly ModelChoice[]>([]);
   choicesRef.current = choices;
@@ -65,14 +71,19 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
       return preselected;
     })();
     firstChoice.current.catch((error: unknown) => console.error('models: catalogue failed', error));
-    // The classification on screen outlives this page: show where it got to, and follow it.
+    // The classification on screen outlives this page: show where it got to, and follow it. On the
+    // first visit there is none yet, and the pipeline's chunk loads once the page is idle.
     let unwatch: (() => void) | undefined;
-    loadSession().then(
-      (current) => {
-        if (!cancelled) unwatch = current.watchClassification(setState);
-      },
-      (error: unknown) => console.error('could not load the classifier', error),
-    );
+    const follow = () =>
+      loadSession().then(
+        (current) => {
+          if (!cancelled && !unwatch) unwatch = current.watchClassification(setState);
+        },
+        (error: unknown) => console.error('could not load the classifier', error),
+      );
+    followRef.current = follow;
+    if (sessionLoaded) void follow();
+    else whenIdle(() => void follow());
     return () => {
       cancelled = true;
       unwatch?.();
@@ -83,7 +94,9 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
   useEffect(() => {
     const model = selected?.device;
     if (!model || askFirst) return;
-    const timer = setTimeout(() => {
+    let cancelled = false;
+    whenIdle(() => {
+      if (cancelled) return;
       warmUpDevice(model).then(
         () => {
           agreeToDownload();
@@ -95,8 +108,10 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
         },
         (error: unknown) => console.warn('on-device model could not be loaded ahead', error),
       );
-    }, WARM_UP_DELAY_MS);
-    return () => clearTimeout(timer);
+    });
+    return () => {
+      cancelled = true;
+    };
   }, [selected?.device, askFirst]);
 
   useEffect(() => onDeviceDownload(setDownload), []);
@@ -113,6 +128,7 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
     setFailure(null);
     try {
       const current = await loadSession();
+      await followRef.current();
       if (!model) {
         current.clearClassification();
         setFailure({
