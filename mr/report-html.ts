@@ -193,7 +193,7 @@ function daysTable(m: ModelMetrics, id: string): string {
 
 const CSS = `
 :root{--bg:#fff;--fg:#1b1f24;--muted:#5b6470;--line:#d5dae0;--card:#f4f6f8;--c1:#2563eb;--c2:#d97706;--c3:#059669;--heat:37 99 235;--off:220 38 38}
-@media (prefers-color-scheme:dark){:root{--bg:#111418;--fg:#e6e9ed;--muted:#9aa4af;--line:#2c333b;--card:#1a1f25;--c1:#60a5fa;--c2:#fbbf24;--c3:#34d399;--heat:96 165 250;--off:248 113 113}}
+@media (prefers-color-scheme:dark){:root{--bg:#111418;--fg:#e6e9ed;--muted:#9aa4af;--line:#2c333b;--card:#1a1f25;--c1:#60a5fa;--c2:#fbbf24;--c3:#34d399;--heat:37 99 235;--off:200 30 30}}
 *{box-sizing:border-box}
 body{margin:0 auto;max-width:960px;padding:16px;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 h1{margin:0 0 4px;font-size:1.6rem}h2{margin:32px 0 8px;font-size:1.3rem;border-top:1px solid var(--line);padding-top:16px}h3{margin:20px 0 8px;font-size:1.05rem}
