@@ -53,9 +53,6 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
   useEffect(() => {
     let cancelled = false;
     firstChoice.current = (async () => {
-      // The catalogue brings zod and the contracts: parsed once the first paint is done and the main
-      // thread idle (a photo chosen earlier waits for it, at most a second).
-      await new Promise<void>((resolve) => whenIdle(resolve, 1_000));
       const catalogue = await loadCatalogue();
       const bundled = await catalogue.loadBundledModels();
       let preselected: ModelChoice | undefined;
