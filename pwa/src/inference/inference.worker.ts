@@ -40,10 +40,18 @@ async function classify(request: Extract<WorkerRequest, { type: 'classify' }>): 
   const { id, model } = request;
   const bitmap = await stage(id, 'decode', () => decodeImage(request.image));
   if (!bitmap) return;
+  let input: Float32Array | undefined;
   try {
-    // Nothing to classify in the image: stop (it is not worth uploading). A model that cannot run
-    // here only costs the on-device verdict: the upload is still prepared.
-    if (model && !(await verdictFor(id, model, bitmap))) return;
+    // Nothing to classify in the image: stop (it is not worth uploading). This needs no model.
+    const t0 = performance.now();
+    const pixels = pixelsForPreprocessing(bitmap);
+    const t1 = performance.now();
+    if (model) {
+      input = await stage(id, 'preprocess', () => preprocess(model.preprocessing, pixels));
+      if (!input) return;
+    }
+    const t2 = performance.now();
+    // The upload goes first: it never waits for onnxruntime and the model to download (slow first visit).
     await stage(id, 'encode', async () => {
       const [upload, thumbnail] = await Promise.all([
         encodeForUpload(bitmap, request.image, request.imageType),
@@ -51,24 +59,23 @@ async function classify(request: Extract<WorkerRequest, { type: 'classify' }>): 
       ]);
       post({ type: 'encoded', id, upload: upload.blob, uploadType: upload.type, thumbnail });
     });
+    if (!model || !input) return;
+    await verdictFor(id, model, input, { pixelsMs: t1 - t0, preprocessMs: t2 - t1 });
   } finally {
     bitmap.close();
   }
 }
 
-/**
- * Classifies and posts the verdict. False when preprocessing found nothing to classify (reported as
- * stage `preprocess`); a model that fails to load or run is reported as stage `model`, and true returned.
- */
-async function verdictFor(id: number, model: BundledModel, bitmap: ImageBitmap): Promise<boolean> {
-  const t0 = performance.now();
-  const pixels = pixelsForPreprocessing(bitmap);
-  const t1 = performance.now();
-  const input = await stage(id, 'preprocess', () => preprocess(model.preprocessing, pixels));
-  if (!input) return false;
-  const t2 = performance.now();
+/** Runs the model and posts the verdict; a model that fails to load or run is reported as stage `model`. */
+async function verdictFor(
+  id: number,
+  model: BundledModel,
+  input: Float32Array,
+  before: { pixelsMs: number; preprocessMs: number },
+): Promise<void> {
   await stage(id, 'model', async () => {
-    await sessionFor(model);
+    const t2 = performance.now();
+    await sessionFor(model, postDownload);
     const t3 = performance.now();
     const probabilities = await runModel(model, input);
     const t4 = performance.now();
@@ -83,10 +90,13 @@ async function verdictFor(id: number, model: BundledModel, bitmap: ImageBitmap):
       confidence: best.confidence,
       topK: ranked,
       outOfDistribution: isOutOfDistribution(model, best.confidence),
-      timings: { pixelsMs: t1 - t0, preprocessMs: t2 - t1, sessionMs: t3 - t2, inferenceMs: t4 - t3 },
+      timings: { ...before, sessionMs: t3 - t2, inferenceMs: t4 - t3 },
     });
   });
-  return true;
+}
+
+function postDownload(loaded: number, total: number): void {
+  post({ type: 'download', id: 0, loaded, total });
 }
 
 /** Times each stage many times over, in batches (see BENCHMARK_BATCH). */
@@ -131,7 +141,7 @@ self.onmessage = (event: MessageEvent<WorkerRequest>) => {
     case 'warm-up':
       void stage(request.id, 'model', async () => {
         const start = performance.now();
-        await sessionFor(request.model);
+        await sessionFor(request.model, postDownload);
         post({ type: 'ready', id: request.id, sessionMs: performance.now() - start });
       });
       return;
