@@ -8,6 +8,7 @@ import type { GatewayConfig } from '../gateway/config.ts';
 import { startGateway } from '../gateway/gateway.ts';
 import type { GatewayContext } from '../gateway/gateway-context.ts';
 import { ModelCatalogue } from '../gateway/model-catalogue.ts';
+import { OutcomeLookup } from '../gateway/outcome-lookup.ts';
 import { createResultRelay, type ResultRelay } from '../gateway/result-relay.ts';
 import { ResultStore } from '../gateway/result-store.ts';
 import { resultMessage, uploadTopic } from '../gateway/server-messages.ts';
@@ -67,6 +68,7 @@ const config: GatewayConfig = {
   uploadTokenSecret: BENCH_SECRET,
   resultTtlSeconds: 600,
   maxStoredResults: 200_000,
+  maxStoredErrors: 10_000,
   inferenceUrl: undefined,
 };
 const silent = pino({ level: 'silent' });
@@ -84,12 +86,15 @@ if (kind === 'gateway') {
 } else if (kind === 'uws' || kind === 'uws-redis') {
   assertNativeUws();
   const app = uWS.App();
+  const s3 = createS3Client(config.s3);
+  const results = new ResultStore(600_000, 200_000, 10_000);
   const context: GatewayContext = {
     app,
     config,
-    s3: createS3Client(config.s3),
-    results: new ResultStore(600_000, 200_000),
+    s3,
+    results,
     models: new ModelCatalogue(undefined, config.defaultModel),
+    outcomes: new OutcomeLookup(s3, config.bucket, results, app, silent),
     log: silent,
     onUnexpected: () => {},
   };

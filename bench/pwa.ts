@@ -10,7 +10,11 @@
  *   frame after the verdict is in the DOM, with the model loaded (the app warms it up after opening),
  *   and for the first image right after the app opens; measured offline, so uploads do not compete;
  * - choose → server verdict on screen, online, for comparison;
- * - the first-load size (app shell, gzipped) and what loads later.
+ * - the first-load size (app shell, gzipped) and what loads later;
+ * - the phone figures (bench/pwa-phone.ts): first-visit bytes, time to the server's verdict on a
+ *   throttled first visit (400 kbit/s, 400 ms), Lighthouse's mobile scores; with
+ *   `BENCH_PWA_BASELINE_DIST=<another build's pwa/dist>` the same figures for that build, measured in
+ *   the same run (e.g. the commit before, built in a `git worktree`).
  *
  * Prints a table and, as the very last line, the same figures as one line of JSON.
  */
@@ -22,6 +26,13 @@ import { type Browser, chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/chromium.ts';
 import { formatKB, measureBuild, totalGzip } from '../pwa/scripts/shell-size.ts';
 import { startLocalStack } from '../stack/local-stack.ts';
+import {
+  firstVisitBytes,
+  type LighthouseScores,
+  lighthouseMobile,
+  SLOW_LINK,
+  throttledServerVerdictMs,
+} from './pwa-phone.ts';
 
 const PHOTO = fileURLToPath(new URL('../e2e/fixtures/digit-photo.jpg', import.meta.url));
 const DIST = fileURLToPath(new URL('../pwa/dist', import.meta.url));
@@ -31,6 +42,56 @@ const WORKER_RUNS = Number(process.env.BENCH_WORKER_RUNS ?? 300);
 const WARM_CHOICES = Number(process.env.BENCH_WARM_CHOICES ?? 20);
 const COLD_CHOICES = Number(process.env.BENCH_COLD_CHOICES ?? 5);
 const SERVER_CHOICES = Number(process.env.BENCH_SERVER_CHOICES ?? 8);
+const LIGHTHOUSE_RUNS = Number(process.env.BENCH_LIGHTHOUSE_RUNS ?? 3);
+/** Another build of the app to measure the phone figures of, as the baseline. */
+const BASELINE_DIST = process.env.BENCH_PWA_BASELINE_DIST;
+
+interface PhoneFigures {
+  readonly firstVisitBytes: number;
+  readonly throttledServerVerdictMs: number;
+  /** Median of each figure over LIGHTHOUSE_RUNS runs. */
+  readonly lighthouse: LighthouseScores;
+}
+
+/** The phone figures of the build served at `baseURL`. */
+async function phoneFigures(baseURL: string): Promise<PhoneFigures> {
+  const runs: LighthouseScores[] = [];
+  for (let i = 0; i < LIGHTHOUSE_RUNS; i++) runs.push(await lighthouseMobile(`${baseURL}/`));
+  const mid = (key: Exclude<keyof LighthouseScores, 'longTasks'>) => median(runs.map((r) => r[key]));
+  return {
+    firstVisitBytes: await firstVisitBytes(baseURL),
+    throttledServerVerdictMs: round(await throttledServerVerdictMs(baseURL, PHOTO), 0),
+    lighthouse: {
+      performance: mid('performance'),
+      accessibility: mid('accessibility'),
+      bestPractices: mid('bestPractices'),
+      seo: mid('seo'),
+      totalBlockingTimeMs: mid('totalBlockingTimeMs'),
+      largestContentfulPaintMs: mid('largestContentfulPaintMs'),
+      longTasks: runs[0]?.longTasks ?? [],
+    },
+  };
+}
+
+/** The phone figures of another build (its own stack, same machine, same run). */
+async function baselineFigures(dist: string): Promise<PhoneFigures> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-bench-baseline-'));
+  const stack = await startLocalStack({
+    s3Port: 0,
+    gpuHostPort: 0,
+    gatewayPort: 0,
+    dataDir,
+    publicDir: dist,
+    appOrigins: ['http://127.0.0.1:*', 'http://localhost:*'],
+    logLevel: 'warn',
+  });
+  try {
+    return await phoneFigures(stack.gateway.url);
+  } finally {
+    await stack.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -150,9 +211,15 @@ async function main(): Promise<void> {
       server.push(await chooseToScreen(page, 'server-verdict-label'));
     }
 
+    const chromiumVersion = browser.version();
+    await browser.close();
+    browser = undefined;
+    const phone = await phoneFigures(stack.gateway.url);
+    const baseline = BASELINE_DIST ? await baselineFigures(BASELINE_DIST) : null;
+
     const sizes = await measureBuild(DIST);
     const figures = {
-      chromium: browser.version(),
+      chromium: chromiumVersion,
       cpus: cpus().length,
       model: MODEL,
       image: '1200×900 JPEG (e2e/fixtures/digit-photo.jpg)',
@@ -171,7 +238,15 @@ async function main(): Promise<void> {
       runtimeGzipBytes: totalGzip(sizes.runtime),
       modelsGzipBytes: totalGzip(sizes.models),
       serviceWorkerGzipBytes: totalGzip(sizes.serviceWorker),
+      slowLink: SLOW_LINK,
+      lighthouseRuns: LIGHTHOUSE_RUNS,
+      phone,
+      ...(baseline ? { baseline: { dist: BASELINE_DIST, phone: baseline } } : {}),
     };
+    const then = (pick: (f: PhoneFigures) => number, format: (n: number) => string) =>
+      baseline ? `${format(pick(phone))} (baseline ${format(pick(baseline))})` : format(pick(phone));
+    const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+    const seconds = (n: number) => `${(n / 1000).toFixed(1)} s`;
 
     const rows: Array<[string, string]> = [
       [
@@ -198,6 +273,36 @@ async function main(): Promise<void> {
         `${formatKB(figures.lazyGzipBytes)} / ${formatKB(figures.runtimeGzipBytes)} / ${formatKB(figures.modelsGzipBytes)}`,
       ],
       ['  service worker (sw.js)', formatKB(figures.serviceWorkerGzipBytes)],
+      ['first visit: bytes downloaded until the network is quiet', then((f) => f.firstVisitBytes, mb)],
+      [
+        `throttled first visit (${SLOW_LINK.downBitsPerSecond / 1000} kbit/s, ${SLOW_LINK.roundTripMs} ms): choose → server verdict`,
+        then((f) => f.throttledServerVerdictMs, seconds),
+      ],
+      [
+        `Lighthouse mobile performance (median of ${LIGHTHOUSE_RUNS})`,
+        then((f) => f.lighthouse.performance, String),
+      ],
+      [
+        '  total blocking time',
+        then(
+          (f) => f.lighthouse.totalBlockingTimeMs,
+          (n) => `${n} ms`,
+        ),
+      ],
+      [
+        '  largest contentful paint',
+        then(
+          (f) => f.lighthouse.largestContentfulPaintMs,
+          (n) => `${n} ms`,
+        ),
+      ],
+      [
+        '  accessibility / best practices / SEO',
+        then(
+          (f) => f.lighthouse.accessibility * 1e6 + f.lighthouse.bestPractices * 1e3 + f.lighthouse.seo,
+          (n) => `${Math.floor(n / 1e6)} / ${Math.floor(n / 1e3) % 1e3} / ${n % 1e3}`,
+        ),
+      ],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { downscaleRgba, fitInside } from './downscale-rgba.ts';
 
-function rgba(width: number, height: number, pixel: (x: number, y: number) => [number, number, number, number]) {
+function rgba(
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => [number, number, number, number],
+) {
   const data = new Uint8ClampedArray(width * height * 4);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 4);
   return { data, width, height };
@@ -42,11 +46,16 @@ describe('downscaleRgba', () => {
   it('composites transparent pixels over white, so transparent PNG paper stays white', () => {
     const image = rgba(4, 4, (x) => (x < 2 ? [0, 0, 0, 0] : [0, 0, 0, 255]));
     const out = downscaleRgba(image, 2);
-    expect(Array.from(out.data)).toEqual([255, 255, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255]);
+    expect(Array.from(out.data)).toEqual([
+      255, 255, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 0, 255,
+    ]);
   });
 
   it('keeps a flat image flat at any ratio', () => {
-    const out = downscaleRgba(rgba(1201, 899, () => [37, 120, 250, 255]), 512);
+    const out = downscaleRgba(
+      rgba(1201, 899, () => [37, 120, 250, 255]),
+      512,
+    );
     expect(out.width).toBe(512);
     expect(out.height).toBe(383);
     const pixels = new Set<string>();

@@ -37,9 +37,14 @@ export const PREDICTION_ERROR_CODES = [
 export const predictionErrorCodeSchema = z.enum(PREDICTION_ERROR_CODES);
 export type PredictionErrorCode = z.infer<typeof predictionErrorCodeSchema>;
 
+/**
+ * Why an upload has no verdict (yet). `final: false` while the system is still trying (a verdict or a
+ * final error will follow by itself); `final: true` when nothing more will come for this upload.
+ */
 export const predictionErrorSchema = z.object({
   uploadId: z.uuid(),
   code: predictionErrorCodeSchema,
   message: z.string().min(1),
+  final: z.boolean(),
 });
 export type PredictionError = z.infer<typeof predictionErrorSchema>;

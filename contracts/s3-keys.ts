@@ -6,6 +6,7 @@ export const UPLOADS_PREFIX = 'uploads/';
 export const PREDICTIONS_PREFIX = 'predictions/';
 export const LABELS_PREFIX = 'labels/';
 export const REPORTS_PREFIX = 'reports/';
+export const OUTCOMES_PREFIX = 'outcomes/';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -34,6 +35,22 @@ export function dayPartition(at: Date): string {
 /** `predictions/dt=YYYY-MM-DD/<uploadId>.json`: the Lambda's record, input of the accuracy job. */
 export function predictionKey(uploadId: string, predictedAt: Date): string {
   return `${PREDICTIONS_PREFIX}dt=${dayPartition(predictedAt)}/${uploadId}.json`;
+}
+
+/**
+ * `outcomes/<uploadId>.json`: the upload's final outcome (a prediction or a final error), written
+ * once, after the prediction record. Keyed by uploadId alone so the gateway and the sweep find it
+ * without knowing the upload's date; its presence means "done".
+ */
+export function outcomeKey(uploadId: string): string {
+  return `${OUTCOMES_PREFIX}${uploadId}.json`;
+}
+
+/** The uploadId of an `outcomes/<uploadId>.json` key, or null. */
+export function uploadIdFromOutcomeKey(key: string): string | null {
+  if (!key.startsWith(OUTCOMES_PREFIX) || !key.endsWith('.json')) return null;
+  const id = key.slice(OUTCOMES_PREFIX.length, -'.json'.length);
+  return isUploadId(id) ? id : null;
 }
 
 /** `labels/dt=YYYY-MM-DD/<batchId>.jsonl`: one batch of true labels from the gateway. */

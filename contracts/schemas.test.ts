@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_UPLOAD_BYTES, sniffImageType } from './image-types.ts';
 import { uploadResultSchema } from './results.ts';
 import { createUploadRequestSchema } from './uploads.ts';
-import { clientMessageSchema, serverMessageSchema } from './ws-messages.ts';
+import { clientMessageSchema, predictionStatusSchema, serverMessageSchema } from './ws-messages.ts';
 
 const ID = '3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
 
@@ -62,9 +62,18 @@ describe('result schema', () => {
     expect(
       uploadResultSchema.parse({
         type: 'error',
-        error: { uploadId: ID, code: 'unsupported_image', message: 'x' },
+        error: { uploadId: ID, code: 'unsupported_image', message: 'x', final: true },
       }).type,
     ).toBe('error');
+  });
+
+  it('refuses an error that does not say whether it is final', () => {
+    expect(
+      uploadResultSchema.safeParse({
+        type: 'error',
+        error: { uploadId: ID, code: 'inference_failed', message: 'x' },
+      }).success,
+    ).toBe(false);
   });
 
   it('rejects a confidence above 1, an unknown error code and a bad uploadId', () => {
@@ -95,8 +104,26 @@ describe('WebSocket messages', () => {
   it('describes every message the gateway sends', () => {
     expect(serverMessageSchema.parse({ type: 'subscribed', uploadId: ID }).type).toBe('subscribed');
     expect(
-      serverMessageSchema.parse({ type: 'error', uploadId: ID, code: 'image_too_large', message: 'm' }).type,
+      serverMessageSchema.parse({
+        type: 'error',
+        uploadId: ID,
+        code: 'image_too_large',
+        message: 'm',
+        final: true,
+      }).type,
     ).toBe('error');
+  });
+
+  it('says in every polling answer whether more will come', () => {
+    expect(predictionStatusSchema.parse({ status: 'pending', final: false }).final).toBe(false);
+    expect(predictionStatusSchema.safeParse({ status: 'pending' }).success).toBe(false);
+    expect(
+      predictionStatusSchema.parse({
+        status: 'failed',
+        final: false,
+        error: { uploadId: ID, code: 'inference_failed', message: 'retrying', final: false },
+      }).final,
+    ).toBe(false);
   });
 });
 

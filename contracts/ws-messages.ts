@@ -22,10 +22,14 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
-/** `GET /api/predictions/<uploadId>`: the polling fallback for clients without a WebSocket. */
+/**
+ * `GET /api/predictions/<uploadId>`: the polling fallback for clients without a WebSocket. `final`
+ * says whether anything more will come: `done` is final, `pending` is not, `failed` is final only
+ * when the error is (a transient error is answered while the system retries).
+ */
 export const predictionStatusSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('done'), prediction: predictionSchema }),
-  z.object({ status: z.literal('pending') }),
-  z.object({ status: z.literal('failed'), error: predictionErrorSchema }),
+  z.object({ status: z.literal('done'), final: z.literal(true), prediction: predictionSchema }),
+  z.object({ status: z.literal('pending'), final: z.literal(false) }),
+  z.object({ status: z.literal('failed'), final: z.boolean(), error: predictionErrorSchema }),
 ]);
 export type PredictionStatus = z.infer<typeof predictionStatusSchema>;

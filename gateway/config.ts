@@ -20,6 +20,7 @@ const envSchema = s3EnvironmentSchema.extend({
   UPLOAD_TOKEN_SECRET: z.string().min(32, 'UPLOAD_TOKEN_SECRET must be at least 32 characters'),
   RESULT_TTL_SECONDS: z.coerce.number().int().positive().default(3600),
   MAX_STORED_RESULTS: z.coerce.number().int().positive().default(100_000),
+  MAX_STORED_ERRORS: z.coerce.number().int().positive().default(10_000),
   INFERENCE_URL: urlListSchema.optional(),
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'REDIS_URL must be redis://host:port or rediss://…' })
@@ -49,6 +50,8 @@ export interface GatewayConfig {
   /** How long a verdict waits for its subscriber (or a poll) in memory. */
   readonly resultTtlSeconds: number;
   readonly maxStoredResults: number;
+  /** Errors are kept apart from verdicts, so garbage uploads cannot evict other users' verdicts. */
+  readonly maxStoredErrors: number;
   /** The first inference host of INFERENCE_URL, asked which models exist (the app's model picker, label checks); optional. */
   readonly inferenceUrl: string | undefined;
   /** Set when several gateways share results through Redis (gateway/result-relay.ts); unset, one gateway. */
@@ -78,6 +81,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     uploadTokenSecret: e.UPLOAD_TOKEN_SECRET,
     resultTtlSeconds: e.RESULT_TTL_SECONDS,
     maxStoredResults: e.MAX_STORED_RESULTS,
+    maxStoredErrors: e.MAX_STORED_ERRORS,
     inferenceUrl: e.INFERENCE_URL?.[0],
     redisUrl: e.REDIS_URL,
     presignRateLimit: Object.freeze({

@@ -3,6 +3,7 @@ import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.ts';
 import type { ModelCatalogue } from './model-catalogue.ts';
+import type { OutcomeLookup } from './outcome-lookup.ts';
 import type { ResultStore } from './result-store.ts';
 
 /** What every group of routes is given: the app to register on and the gateway's shared parts. */
@@ -13,6 +14,8 @@ export interface GatewayContext {
   readonly results: ResultStore;
   /** The models the inference host serves and their labels (cached). */
   readonly models: ModelCatalogue;
+  /** Memory, then the S3 outcome record: where polls and subscriptions find results. */
+  readonly outcomes: OutcomeLookup;
   readonly log: Logger;
   /** Logs an error that was not an HttpError (a bug or an outage), for guard.error(). */
   readonly onUnexpected: (error: unknown) => void;

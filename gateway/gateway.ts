@@ -1,7 +1,7 @@
 import { type Logger, pino } from 'pino';
 import { HttpExchange, methodNotAllowed } from '../platform/http-exchange.ts';
 import { RouteMethods } from '../platform/route-methods.ts';
-import { createS3Client } from '../platform/s3-client.ts';
+import { createS3Client, type S3Timeouts } from '../platform/s3-client.ts';
 import { API_SECURITY_HEADERS } from '../platform/security-headers.ts';
 import { assertNativeUws, listenExclusive, uWS } from '../platform/uws.ts';
 import type { GatewayConfig } from './config.ts';
@@ -9,6 +9,7 @@ import type { GatewayContext } from './gateway-context.ts';
 import { registerLabelRoutes } from './label-routes.ts';
 import { ModelCatalogue } from './model-catalogue.ts';
 import { registerModelRoutes } from './model-routes.ts';
+import { OutcomeLookup } from './outcome-lookup.ts';
 import { registerReportRoutes } from './report-routes.ts';
 import { registerResultRoutes } from './result-routes.ts';
 import { ResultStore } from './result-store.ts';
@@ -25,6 +26,13 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** A label write or report read waits seconds for S3, never minutes (one retry by the SDK). */
+const GATEWAY_S3_TIMEOUTS: S3Timeouts = {
+  connectionTimeoutMs: 2_000,
+  requestTimeoutMs: 10_000,
+  maxAttempts: 2,
+};
+
 /** Starts the gateway: presigning, result intake, WebSocket push, polling, labels, reports, the app. */
 export async function startGateway(
   config: GatewayConfig,
@@ -38,16 +46,23 @@ export async function startGateway(
   if (files.isEmpty) log.warn({ publicDir: config.publicDir }, 'no built app to serve; run `npm run build`');
   // Every route registered through it refuses untrustworthy framing; the fallbacks answer 405 from it.
   const routes = new RouteMethods(uWS.App());
+  const { app } = routes;
+  const s3 = createS3Client(config.s3, GATEWAY_S3_TIMEOUTS);
+  const results = new ResultStore(
+    config.resultTtlSeconds * 1000,
+    config.maxStoredResults,
+    config.maxStoredErrors,
+  );
   const context: GatewayContext = {
-    app: routes.app,
+    app,
     config,
-    s3: createS3Client(config.s3),
-    results: new ResultStore(config.resultTtlSeconds * 1000, config.maxStoredResults),
+    s3,
+    results,
     models: new ModelCatalogue(config.inferenceUrl, config.defaultModel),
+    outcomes: new OutcomeLookup(s3, config.bucket, results, app, log),
     log,
     onUnexpected: (error) => log.error({ err: error }, 'request failed'),
   };
-  const { app } = context;
 
   registerUploadRoutes(context);
   registerResultRoutes(context);

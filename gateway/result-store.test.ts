@@ -12,9 +12,10 @@ const prediction = (uploadId: string, label = '7') =>
 const failure = (
   uploadId: string,
   code: 'inference_failed' | 'unsupported_image' = 'inference_failed',
+  final = false,
 ): UploadResult => ({
   type: 'error',
-  error: { uploadId, code, message: 'm' },
+  error: { uploadId, code, message: 'm', final },
 });
 
 describe('ResultStore', () => {
@@ -25,7 +26,7 @@ describe('ResultStore', () => {
     expect(store.get(A)).toEqual(prediction(A, '7'));
   });
 
-  it('lets a prediction replace an earlier error, never the other way round', () => {
+  it('lets a prediction replace an earlier non-final error, never the other way round', () => {
     const store = new ResultStore(60_000, 10);
     expect(store.put(failure(A))).toBe('stored');
     expect(store.put(failure(A))).toBe('duplicate');
@@ -34,9 +35,28 @@ describe('ResultStore', () => {
     expect(store.get(A)?.type).toBe('prediction');
   });
 
+  it('keeps the first final outcome: a final error is not replaced by a later prediction', () => {
+    const store = new ResultStore(60_000, 10);
+    expect(store.put(failure(A, 'unsupported_image', true))).toBe('stored');
+    expect(store.put(prediction(A))).toBe('duplicate');
+    expect(store.get(A)?.type).toBe('error');
+  });
+
+  it('keeps verdicts apart from errors: a flood of errors cannot evict a verdict', () => {
+    const store = new ResultStore(60_000, 10, 2);
+    store.put(prediction(A));
+    for (let i = 0; i < 100; i++) {
+      store.put(
+        failure(`${String(i).padStart(8, '0')}-9d8e-4f7a-8b6c-5d4e3f2a1b0c`, 'unsupported_image', true),
+      );
+    }
+    expect(store.get(A)?.type).toBe('prediction');
+    expect(store.size).toBe(3);
+  });
+
   it('forgets results after their time to live', () => {
     let now = 0;
-    const store = new ResultStore(1_000, 10, () => now);
+    const store = new ResultStore(1_000, 10, 10, () => now);
     store.put(prediction(A));
     now = 999;
     expect(store.get(A)).toBeDefined();

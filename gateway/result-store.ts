@@ -3,30 +3,62 @@ import { resultUploadId, type UploadResult } from '../contracts/results.ts';
 /** What storing a result did. */
 export type StoreOutcome = 'stored' | 'replaced' | 'duplicate';
 
+/** True for a result after which nothing more comes: a prediction or a final error. */
+export function isFinal(result: UploadResult): boolean {
+  return result.type === 'prediction' || result.error.final;
+}
+
 /**
- * Results by uploadId, kept until a subscriber or a poll can fetch them, then expired.
- * A prediction is final: a later copy (a retried or replayed Lambda) is a duplicate and is not
- * delivered again. An error can be replaced — by a prediction from a retry that succeeded.
+ * Results by uploadId, kept in memory until a subscriber or a poll can fetch them, then expired (the
+ * S3 outcome record stays the source of truth; see outcome-lookup.ts). The first final result wins:
+ * a later copy (a retried or replayed Lambda, a re-drive) is a duplicate and is not delivered again.
+ * A non-final error is replaced by whatever comes next.
+ *
+ * Verdicts and errors live in separate bounded pools, so a flood of errors from garbage uploads can
+ * only evict other errors, never another user's verdict.
  */
 export class ResultStore {
-  private readonly entries = new Map<string, { result: UploadResult; expiresAt: number }>();
+  private readonly verdicts: BoundedPool;
+  private readonly errors: BoundedPool;
 
   constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlMs: number,
+    maxVerdicts: number,
+    maxErrors: number = maxVerdicts,
+    now: () => number = Date.now,
+  ) {
+    this.verdicts = new BoundedPool(ttlMs, maxVerdicts, now);
+    this.errors = new BoundedPool(ttlMs, maxErrors, now);
+  }
 
   put(result: UploadResult): StoreOutcome {
     const uploadId = resultUploadId(result);
     const existing = this.get(uploadId);
-    if (existing?.type === 'prediction') return 'duplicate';
+    if (existing && isFinal(existing)) return 'duplicate';
     if (existing && result.type === 'error' && sameError(existing, result)) return 'duplicate';
-    this.entries.delete(uploadId);
-    this.entries.set(uploadId, { result, expiresAt: this.now() + this.ttlMs });
-    this.evict();
+    this.errors.delete(uploadId);
+    (result.type === 'prediction' ? this.verdicts : this.errors).set(uploadId, result);
     return existing ? 'replaced' : 'stored';
   }
+
+  get(uploadId: string): UploadResult | undefined {
+    return this.verdicts.get(uploadId) ?? this.errors.get(uploadId);
+  }
+
+  get size(): number {
+    return this.verdicts.size + this.errors.size;
+  }
+}
+
+/** A map with a time to live and a capacity; the oldest entries go first. */
+class BoundedPool {
+  private readonly entries = new Map<string, { result: UploadResult; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly capacity: number,
+    private readonly now: () => number,
+  ) {}
 
   get(uploadId: string): UploadResult | undefined {
     const entry = this.entries.get(uploadId);
@@ -38,17 +70,23 @@ export class ResultStore {
     return entry.result;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
-  // Map iteration is insertion order, so the oldest entries go first.
-  private evict(): void {
+  set(uploadId: string, result: UploadResult): void {
+    this.entries.delete(uploadId);
+    this.entries.set(uploadId, { result, expiresAt: this.now() + this.ttlMs });
+    // Map iteration is insertion order, so the oldest entries go first.
     const now = this.now();
     for (const [id, entry] of this.entries) {
-      if (this.entries.size <= this.maxEntries && entry.expiresAt > now) break;
+      if (this.entries.size <= this.capacity && entry.expiresAt > now) break;
       this.entries.delete(id);
     }
+  }
+
+  delete(uploadId: string): void {
+    this.entries.delete(uploadId);
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 }
 
@@ -57,6 +95,7 @@ function sameError(a: UploadResult, b: UploadResult): boolean {
     a.type === 'error' &&
     b.type === 'error' &&
     a.error.code === b.error.code &&
-    a.error.message === b.error.message
+    a.error.message === b.error.message &&
+    a.error.final === b.error.final
   );
 }

@@ -1,6 +1,7 @@
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { clientMessageSchema, type ServerMessage } from '../contracts/ws-messages.ts';
 import type { GatewayContext } from './gateway-context.ts';
+import { isFinal } from './result-store.ts';
 import { resultMessage, uploadTopic } from './server-messages.ts';
 import { verifyUploadToken } from './upload-token.ts';
 
@@ -18,6 +19,7 @@ export function registerSocketRoutes({
   app,
   config,
   results,
+  outcomes,
   log,
 }: GatewayContext): Set<WebSocket<SocketData>> {
   const sockets = new Set<WebSocket<SocketData>>();
@@ -87,12 +89,19 @@ export function registerSocketRoutes({
         });
       }
       ws.subscribe(uploadTopic(message.uploadId));
+      const stored = results.get(message.uploadId);
       ws.cork(() => {
         send(ws, { type: 'subscribed', uploadId: message.uploadId });
         // A result that arrived before the subscription is delivered now.
-        const stored = results.get(message.uploadId);
         if (stored) send(ws, resultMessage(stored));
       });
+      if (!stored || !isFinal(stored)) {
+        // Not final in memory (a restarted gateway, one that was down meanwhile): the S3 outcome
+        // record, if there is one, is stored and published to this upload's subscribers, this one included.
+        void outcomes
+          .find(message.uploadId)
+          .catch((error: unknown) => log.warn({ err: error }, 'lookup failed'));
+      }
     },
     close: (ws) => {
       sockets.delete(ws);

@@ -13,7 +13,7 @@ import { verifyUploadToken } from './upload-token.ts';
 const MAX_BODY_BYTES = 16 * 1024;
 
 /** `POST /api/uploads` (presign) and `GET /api/predictions/:uploadId` (the polling fallback). */
-export function registerUploadRoutes({ app, config, s3, results, onUnexpected }: GatewayContext): void {
+export function registerUploadRoutes({ app, config, s3, outcomes, onUnexpected }: GatewayContext): void {
   const presignLimit = new ClientRateLimit(config.presignRateLimit ?? DEFAULT_PRESIGN_RATE_LIMIT);
   const trustedProxyHops = config.trustedProxyHops ?? 0;
   app.post('/api/uploads', (res, req) => {
@@ -65,7 +65,7 @@ export function registerUploadRoutes({ app, config, s3, results, onUnexpected }:
     const uploadId = req.getParameter(0);
     const token = /^Bearer (.+)$/.exec(req.getHeader('authorization'))?.[1] ?? '';
     const guard = new HttpExchange(res);
-    try {
+    void (async () => {
       if (!isUploadId(uploadId)) throw new HttpError(404, 'unknown_upload', 'no such upload');
       if (!token)
         throw new HttpError(
@@ -76,14 +76,15 @@ export function registerUploadRoutes({ app, config, s3, results, onUnexpected }:
       if (!verifyUploadToken(config.uploadTokenSecret, uploadId, token)) {
         throw new HttpError(403, 'wrong_token', 'the token does not belong to this upload');
       }
-      const result = results.get(uploadId);
+      // Memory first, then the S3 outcome record: a restarted gateway still answers.
+      const result = await outcomes.find(uploadId);
       let status: PredictionStatus;
-      if (!result) status = { status: 'pending' };
-      else if (result.type === 'prediction') status = { status: 'done', prediction: result.prediction };
-      else status = { status: 'failed', error: result.error };
-      guard.json(status.status === 'done' ? 200 : status.status === 'pending' ? 202 : 422, status);
-    } catch (error) {
-      guard.error(error, onUnexpected);
-    }
+      if (!result) status = { status: 'pending', final: false };
+      else if (result.type === 'prediction') {
+        status = { status: 'done', final: true, prediction: result.prediction };
+      } else status = { status: 'failed', final: result.error.final, error: result.error };
+      // A non-final error is still pending as far as HTTP goes: 202, with the error to show meanwhile.
+      guard.json(status.status === 'done' ? 200 : status.final ? 422 : 202, status);
+    })().catch((error: unknown) => guard.error(error, onUnexpected));
   });
 }

@@ -19,6 +19,7 @@ const envSchema = s3EnvironmentSchema.extend({
     .positive()
     .default(10 * 1024 * 1024),
   TOP_K: z.coerce.number().int().min(1).max(20).default(3),
+  GIVE_UP_AFTER_SECONDS: z.coerce.number().positive().default(900),
 });
 
 /** The Lambda's configuration, read once per cold start. */
@@ -38,6 +39,8 @@ export interface LambdaConfig {
   /** Uploads larger than this get an `image_too_large` verdict without being read. */
   readonly maxImageBytes: number;
   readonly topK: number;
+  /** An upload without a verdict this long after it was stored ends with a final error. */
+  readonly giveUpAfterMs: number;
 }
 
 /** Reads and validates the environment; throws naming each bad variable. */
@@ -54,6 +57,7 @@ export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaCo
     defaultModel: e.DEFAULT_MODEL,
     maxImageBytes: e.MAX_IMAGE_BYTES,
     topK: e.TOP_K,
+    giveUpAfterMs: e.GIVE_UP_AFTER_SECONDS * 1000,
   });
 }
 

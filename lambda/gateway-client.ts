@@ -1,16 +1,22 @@
 import { RESULT_SIGNATURE_HEADER, signResult } from '../contracts/result-signature.ts';
 import type { UploadResult } from '../contracts/results.ts';
 import { postOnce } from '../platform/post-once.ts';
-import { isTransientStatus, TransientError, withRetries } from '../platform/retry.ts';
+import { isTransientStatus, TransientError, tryTimeout, withRetries } from '../platform/retry.ts';
 
-/** The gateway refused the result for good (a signature or schema problem): retrying will not help. */
+/**
+ * The gateway refused the result (a signature, clock or schema problem): retrying at once will not
+ * help, but the result is kept for re-drive, since fixing the secret or the clock will.
+ */
 export class ResultRejectedError extends Error {
   override readonly name = 'ResultRejectedError';
 }
 
 export interface GatewayClient {
-  /** Delivers a signed result; throws TransientError when the gateway stayed unreachable. */
-  postResult(result: UploadResult): Promise<void>;
+  /**
+   * Delivers a signed result; throws TransientError when the gateway stayed unreachable (no new try
+   * starts after `deadline`, epoch ms), ResultRejectedError when it refused the result.
+   */
+  postResult(result: UploadResult, deadline?: number): Promise<void>;
 }
 
 export interface GatewayClientOptions {
@@ -27,10 +33,10 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   const url = new URL('/internal/results', options.baseUrl);
   const now = options.now ?? (() => Date.now() / 1000);
   return {
-    async postResult(result) {
+    async postResult(result, deadline) {
       const body = JSON.stringify(result);
       await withRetries(
-        { attempts: options.attempts ?? 3, baseDelayMs: options.baseDelayMs ?? 200 },
+        { attempts: options.attempts ?? 3, baseDelayMs: options.baseDelayMs ?? 200, deadline },
         async () => {
           const { status, text } = await postOnce('gateway', url, {
             body,
@@ -38,7 +44,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
               'content-type': 'application/json',
               [RESULT_SIGNATURE_HEADER]: await signResult(body, options.secret, now()),
             },
-            timeoutMs: options.timeoutMs,
+            timeoutMs: tryTimeout(options.timeoutMs, deadline),
           });
           if (status >= 200 && status < 300) return;
           if (isTransientStatus(status)) {

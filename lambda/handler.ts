@@ -1,8 +1,13 @@
-import { createS3Client } from '../platform/s3-client.ts';
+import { createS3Client, FAST_S3_TIMEOUTS } from '../platform/s3-client.ts';
 import { type LambdaConfig, loadLambdaConfig } from './config.ts';
 import { createGatewayClient, ResultRejectedError } from './gateway-client.ts';
 import { createInferenceClient } from './inference-client.ts';
-import { type ProcessDeps, processUploadRecord, type RecordOutcome } from './process-upload.ts';
+import {
+  type ProcessDeps,
+  processUploadRecord,
+  type RecordOutcome,
+  type TimeBudget,
+} from './process-upload.ts';
 import { s3EventSchema } from './s3-event.ts';
 import { createS3UploadStore } from './upload-store.ts';
 
@@ -23,11 +28,10 @@ export interface HandlerOptions {
   readonly deps?: Partial<ProcessDeps>;
 }
 
-/** Builds the handler from configuration: clients are made once per cold start, not per event. */
-export function createHandler(config: LambdaConfig, options: HandlerOptions = {}): S3Handler {
-  const log = options.log ?? jsonLog;
-  const deps: ProcessDeps = {
-    store: createS3UploadStore(createS3Client(config.s3)),
+/** The handler's clients and settings, made once per cold start (the redrive handler shares them). */
+export function createProcessDeps(config: LambdaConfig): ProcessDeps {
+  return {
+    store: createS3UploadStore(createS3Client(config.s3, FAST_S3_TIMEOUTS)),
     inference: createInferenceClient({
       baseUrl: config.inferenceUrl,
       timeoutMs: config.inferenceTimeoutMs,
@@ -41,9 +45,15 @@ export function createHandler(config: LambdaConfig, options: HandlerOptions = {}
     defaultModel: config.defaultModel,
     maxImageBytes: config.maxImageBytes,
     topK: config.topK,
+    giveUpAfterMs: config.giveUpAfterMs,
     now: () => new Date(),
-    ...options.deps,
   };
+}
+
+/** Builds the handler from configuration: clients are made once per cold start, not per event. */
+export function createHandler(config: LambdaConfig, options: HandlerOptions = {}): S3Handler {
+  const log = options.log ?? jsonLog;
+  const deps: ProcessDeps = { ...createProcessDeps(config), ...options.deps };
 
   return async (event, context) => {
     const parsed = s3EventSchema.safeParse(event);
@@ -55,24 +65,31 @@ export function createHandler(config: LambdaConfig, options: HandlerOptions = {}
       });
       return { outcomes: [] };
     }
-    const settled = await Promise.allSettled(parsed.data.Records.map((r) => processUploadRecord(r, deps)));
+    const budget = planBudget(context.getRemainingTimeInMillis());
+    const settled = await Promise.allSettled(
+      parsed.data.Records.map((r) => processUploadRecord(r, deps, budget)),
+    );
     const outcomes: RecordOutcome[] = [];
     const failures: unknown[] = [];
     for (const result of settled) {
       if (result.status === 'fulfilled') {
         outcomes.push(result.value);
         log('info', 'record processed', { requestId: context.awsRequestId, ...result.value });
-      } else if (result.reason instanceof ResultRejectedError) {
-        log('error', 'gateway refused the result; check RESULT_SIGNING_SECRET', {
-          requestId: context.awsRequestId,
-          error: result.reason.message,
-        });
       } else {
+        if (result.reason instanceof ResultRejectedError) {
+          // Kept, not dropped: the event fails and is re-driven once the secret or clock is fixed.
+          log('error', 'gateway refused the result; check RESULT_SIGNING_SECRET and the clocks', {
+            requestId: context.awsRequestId,
+            error: result.reason.message,
+          });
+        }
         failures.push(result.reason);
       }
     }
     if (failures.length > 0) {
-      // Throwing makes Lambda retry the async invocation (twice); processing is idempotent.
+      // Throwing makes Lambda retry the async invocation (twice), then the event goes to the failure
+      // queue that is re-driven (stack/redrive-queue.ts; the DLQ and lambda/redrive-handler.ts in AWS).
+      // Processing is idempotent.
       throw new AggregateError(
         failures,
         `${failures.length} of ${settled.length} records failed: ${String(failures[0])}`,
@@ -80,6 +97,19 @@ export function createHandler(config: LambdaConfig, options: HandlerOptions = {}
     }
     return { outcomes };
   };
+}
+
+/** Time kept back from the function timeout, so the invocation ends on its own terms. */
+const SAFETY_MARGIN_MS = 500;
+
+/**
+ * Plans an invocation's tries from its remaining time: inference stops early enough to leave time for
+ * recording and delivering the outcome (up to 5 s, at most a third of the time).
+ */
+export function planBudget(remainingMs: number, now = Date.now()): TimeBudget {
+  const deadline = now + Math.max(0, remainingMs - SAFETY_MARGIN_MS);
+  const reserve = Math.min(5_000, Math.floor(remainingMs / 3));
+  return { deadline, inferenceDeadline: deadline - reserve };
 }
 
 const jsonLog: LambdaLog = (level, message, fields) => {

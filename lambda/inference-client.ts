@@ -11,7 +11,7 @@ import {
   v2InferResponseSchema,
 } from '../contracts/inference-api.ts';
 import type { PredictionErrorCode } from '../contracts/prediction.ts';
-import { isTransientNetworkError, isTransientStatus, TransientError } from '../platform/retry.ts';
+import { isTransientNetworkError, isTransientStatus, TransientError, tryTimeout } from '../platform/retry.ts';
 import { retryAfterMs } from '../platform/retry-after.ts';
 import { splitUrlList } from '../platform/url-list.ts';
 import { type BalancerPolicy, DEFAULT_BALANCER_POLICY, HostBalancer } from './host-balancer.ts';
@@ -24,9 +24,16 @@ export type InferenceOutcome =
 export interface InferenceClient {
   /**
    * Classifies encoded image bytes; throws TransientError when every host tried stayed unreachable or
-   * overloaded. `signal` aborts the waits between tries and the request in flight.
+   * overloaded. No try starts after `deadline` (epoch ms), and none runs past it; `signal` aborts the
+   * waits between tries and the request in flight.
    */
-  classify(model: string, image: Uint8Array, topK: number, signal?: AbortSignal): Promise<InferenceOutcome>;
+  classify(
+    model: string,
+    image: Uint8Array,
+    topK: number,
+    deadline?: number,
+    signal?: AbortSignal,
+  ): Promise<InferenceOutcome>;
 }
 
 /** One try against one host, for logs and tests. */
@@ -131,23 +138,27 @@ export function createInferenceClient(options: InferenceClientOptions): Inferenc
   const balancer = new HostBalancer(hosts, options.balancer ?? DEFAULT_BALANCER_POLICY);
   const baseDelayMs = options.baseDelayMs ?? 200;
   return {
-    async classify(model, image, topK, signal) {
+    async classify(model, image, topK, deadline, signal) {
       const path = `/v2/models/${encodeURIComponent(model)}/infer`;
       const { body, headerLength } = imageInferRequest(image, topK);
       let lastFailure: TransientError | undefined;
       for (let tryNumber = 1; tryNumber <= options.attempts; tryNumber++) {
+        // No try starts after the deadline (the Lambda's remaining time), and none runs past it.
+        if (deadline !== undefined && Date.now() >= deadline) break;
         const choice = balancer.choose(Date.now());
         let waitedMs = 0;
         if (choice.readyInMs > 0) {
           const backoff = baseDelayMs * 2 ** (tryNumber - 1) * (0.5 + Math.random());
           waitedMs = Math.min(choice.readyInMs, backoff);
+          if (deadline !== undefined && Date.now() + waitedMs >= deadline) break;
           await sleep(waitedMs, undefined, { signal });
         }
         const host = choice.host;
         const ticket = balancer.begin(host, Date.now());
         let answer: HostAnswer;
         try {
-          answer = await postInfer(new URL(path, host), body, headerLength, options.timeoutMs, signal);
+          const timeoutMs = tryTimeout(options.timeoutMs, deadline);
+          answer = await postInfer(new URL(path, host), body, headerLength, timeoutMs, signal);
         } catch (error) {
           if (signal?.aborted || !isTransientNetworkError(error)) {
             balancer.released(ticket);
@@ -172,7 +183,14 @@ export function createInferenceClient(options: InferenceClientOptions): Inferenc
         options.onTry?.({ host, tryNumber, waitedMs, result: 'answered' });
         return outcomeOf(status, text);
       }
-      throw lastFailure ?? new TransientError('no try was made; INFERENCE_ATTEMPTS must be at least 1');
+      throw (
+        lastFailure ??
+        new TransientError(
+          options.attempts < 1
+            ? 'no try was made; INFERENCE_ATTEMPTS must be at least 1'
+            : 'no time left before the deadline for a try at the inference host',
+        )
+      );
     },
   };
 }

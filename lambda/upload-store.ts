@@ -1,4 +1,6 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { resultUploadId, type UploadResult } from '../contracts/results.ts';
+import { putJsonObject, readOutcomeRecord, writeOutcomeRecord } from '../platform/outcome-record.ts';
 
 /** An upload as the handler sees it. */
 export type StoredUpload =
@@ -14,6 +16,11 @@ export type StoredUpload =
 /** The handler's S3 reads and writes, behind an interface so the core stays pure of the SDK. */
 export interface UploadStore {
   readUpload(bucket: string, key: string, maxBytes: number): Promise<StoredUpload>;
+  /** The recorded final outcome of an upload, or undefined when there is none yet. */
+  readOutcome(bucket: string, uploadId: string): Promise<UploadResult | undefined>;
+  /** Records an upload's final outcome at `outcomes/<uploadId>.json`. */
+  writeOutcome(bucket: string, result: UploadResult): Promise<void>;
+  /** One whole-or-nothing PUT (platform/outcome-record.ts). */
   writeJson(bucket: string, key: string, value: unknown): Promise<void>;
 }
 
@@ -43,15 +50,8 @@ export function createS3UploadStore(s3: S3Client): UploadStore {
         throw error;
       }
     },
-    async writeJson(bucket, key, value) {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: JSON.stringify(value),
-          ContentType: 'application/json',
-        }),
-      );
-    },
+    readOutcome: (bucket, uploadId) => readOutcomeRecord(s3, bucket, uploadId),
+    writeOutcome: (bucket, result) => writeOutcomeRecord(s3, bucket, resultUploadId(result), result),
+    writeJson: (bucket, key, value) => putJsonObject(s3, bucket, key, value),
   };
 }

@@ -50,6 +50,32 @@ describe('report.html', () => {
     expect(page).not.toMatch(/<img/);
   });
 
+  it('gives a model version without labels a plain note instead of empty charts and 0 % figures', () => {
+    const metrics = metricsOf(syntheticLines({ uploads: 60, seed: 2 }));
+    const first = metrics.models[0];
+    if (!first) throw new Error('the synthetic lines gave no model');
+    const unlabelled = { ...first, version: '99', n: 0, correct: 0, accuracy: null };
+    const page = renderReport({ ...metrics, models: [...metrics.models, unlabelled] });
+    const section = page.slice(page.indexOf(`version 99`));
+    expect(section.slice(0, 400)).toContain('No labelled predictions for this version yet');
+    expect(section.slice(0, section.indexOf('</section>'))).not.toMatch(/<svg|<table|Macro F1/);
+  });
+
+  it('makes every sideways-scrolling table a focusable, named group (axe: scrollable-region-focusable)', () => {
+    const regions = html.match(/<div class="scroll"[^>]*>/g) ?? [];
+    expect(regions.length).toBeGreaterThan(0);
+    for (const region of regions) {
+      expect(region).toContain('tabindex="0"');
+      expect(region).toMatch(/role="group" [^>]*aria-labelledby="[^"]+"/);
+    }
+    expect(html).not.toMatch(/<div class="scroll">/);
+  });
+
+  it('says in plain words what each figure means, κ and ECE included', () => {
+    expect(html).toContain('agreement beyond chance');
+    expect(html).toContain('calibration error');
+  });
+
   it('says so when nothing is labelled yet', () => {
     expect(renderReport(metricsOf([]))).toContain('No model has labelled predictions yet.');
   });

@@ -6,6 +6,11 @@ export interface RetryPolicy {
   /** Delay before the second try; doubles each time, with ±50% jitter. */
   readonly baseDelayMs: number;
   readonly maxDelayMs?: number;
+  /**
+   * Epoch milliseconds after which no new try starts (a Lambda's remaining time, say): the tries are
+   * planned from the time left, not only counted.
+   */
+  readonly deadline?: number;
 }
 
 /** A failure worth trying again: the peer is down, slow or overloaded, not the request wrong. */
@@ -27,8 +32,11 @@ export async function withRetries<T>(
       return await attempt(tryNumber);
     } catch (error) {
       if (!(error instanceof TransientError) || tryNumber >= policy.attempts) throw error;
-      const delay = Math.min(policy.maxDelayMs ?? 30_000, policy.baseDelayMs * 2 ** (tryNumber - 1));
-      await sleep(delay * (0.5 + Math.random()), undefined, { signal });
+      const delay =
+        Math.min(policy.maxDelayMs ?? 30_000, policy.baseDelayMs * 2 ** (tryNumber - 1)) *
+        (0.5 + Math.random());
+      if (policy.deadline !== undefined && Date.now() + delay >= policy.deadline) throw error;
+      await sleep(delay, undefined, { signal });
     }
   }
 }
@@ -58,4 +66,13 @@ export function isTransientNetworkError(error: unknown): boolean {
 /** HTTP statuses worth retrying. */
 export function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * A per-try timeout that never runs past `deadline`: the smaller of `timeoutMs` and the time left
+ * (at least `floorMs`, so a try is never started with no time at all).
+ */
+export function tryTimeout(timeoutMs: number, deadline: number | undefined, floorMs = 50): number {
+  if (deadline === undefined) return timeoutMs;
+  return Math.max(floorMs, Math.min(timeoutMs, deadline - Date.now()));
 }

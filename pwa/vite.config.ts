@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { defineConfig, type Plugin } from 'vite';
@@ -13,10 +15,15 @@ const modelRepository = fileURLToPath(new URL('../models', import.meta.url));
 const gateway = process.env.PICTOR_GATEWAY ?? 'http://127.0.0.1:8080';
 /** onnxruntime-web's single-threaded WASM is ~14 MB; Workbox refuses files over 2 MiB by default. */
 const MAX_PRECACHE_FILE_BYTES = 32 * 1024 * 1024;
+/** The WASM the worker downloads; its size is the total of the first visit's progress bar. */
+const ORT_WASM_BYTES = statSync(
+  createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'),
+).size;
 
 // `npm run build` (from the repository root) writes pwa/dist, which the gateway serves.
 export default defineConfig({
   root,
+  define: { __ORT_WASM_BYTES__: JSON.stringify(ORT_WASM_BYTES) },
   plugins: [
     preact(),
     modelRepositoryPlugin({ repository: modelRepository }),
@@ -49,9 +56,10 @@ export default defineConfig({
         ],
       },
       injectManifest: {
-        // The app shell, the inference worker, onnxruntime's JS and WASM, the icons and every bundled model
-        // (the web manifest is added by the plugin itself).
-        globPatterns: ['**/*.{html,js,css,wasm,onnx,json,png}'],
+        // The app shell, the inference worker, onnxruntime's JS, the icons and the model index (the web
+        // manifest is added by the plugin itself). Not the WASM and the models: megabytes the worker is
+        // downloading at the same moment on a first visit; sw.ts caches them at run time instead.
+        globPatterns: ['**/*.{html,js,css,json,png}'],
         globIgnores: ['**/*.map'],
         maximumFileSizeToCacheInBytes: MAX_PRECACHE_FILE_BYTES,
         // A classic script: registered without `type: 'module'`, which older Safari lacks in service workers.

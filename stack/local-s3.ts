@@ -1,5 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import S3rver from '@20minutes/s3rver';
 import type { CreatedObject } from './s3-event-record.ts';
 
@@ -38,6 +40,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<RunningLoca
     silent: true,
     configureBuckets: [{ name: options.bucket, configs: [corsXml(options.allowedOrigins)] }],
   });
+  storeWholeObjectsOnly(server.store);
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://${options.host}:${address.port}`,
@@ -79,4 +82,47 @@ interface S3rverEvent {
 function corsXml(origins: readonly string[]): string {
   const allowed = origins.map((o) => `<AllowedOrigin>${o}</AllowedOrigin>`).join('');
   return `<CORSConfiguration><CORSRule>${allowed}<AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+}
+
+/** The parts of s3rver's FilesystemStore that storeWholeObjectsOnly replaces or uses. */
+export interface S3rverFilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putContent(file: string, content: unknown): Promise<[number, string]>;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+  putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
+}
+
+interface S3rverObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly content: unknown;
+  readonly metadata: Record<string, string>;
+}
+
+/**
+ * Makes the local server store an object whole or not at all, as S3 does. s3rver streams the body
+ * straight into the object's file, so a client reset mid-PUT left a truncated object served with 200
+ * (and an overwrite a 0-byte one). Here the body goes to a temporary file first; it becomes the object
+ * (an atomic rename) only when it is complete and as long as its Content-Length said.
+ */
+export function storeWholeObjectsOnly(store: S3rverFilesystemStore): void {
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(path.dirname(objectPath), { recursive: true });
+    // Not ending in `._S3rver_object`, so listings never show it.
+    const temp = `${objectPath}.${randomUUID()}.partial`;
+    try {
+      const [size, md5] = await store.putContent(temp, object.content);
+      const declared = object.metadata['content-length'];
+      if (declared !== undefined && Number(declared) !== size) {
+        throw new Error(`incomplete body: ${size} of ${declared} bytes received; nothing stored`);
+      }
+      await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+      await rename(temp, objectPath);
+      return { size, md5 };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  };
 }

@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
-import { UPLOADS_PREFIX } from '../contracts/s3-keys.ts';
 import { DEFAULT_PRESIGN_RATE_LIMIT, type RateLimitPolicy } from '../gateway/client-rate-limit.ts';
 import type { GatewayConfig } from '../gateway/config.ts';
 import { type RunningGateway, startGateway } from '../gateway/gateway.ts';
 import { readGpuHostConfig } from '../gpu-host/config.ts';
 import { type RunningGpuHost, startGpuHost } from '../gpu-host/gpu-host.ts';
 import type { LambdaConfig } from '../lambda/config.ts';
-import { createHandler } from '../lambda/handler.ts';
-import { EventBridge } from './event-bridge.ts';
+import type { EventBridge } from './event-bridge.ts';
+import { type RunningLambdaSide, startLambdaSide } from './lambda-side.ts';
 import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from './local-s3.ts';
 import { loadOrCreateSecrets } from './stack-secrets.ts';
 
@@ -17,7 +16,7 @@ export interface LocalStackOptions {
   readonly s3Port: number;
   readonly gpuHostPort: number;
   readonly gatewayPort: number;
-  /** Where the S3 objects and the stack's secrets are kept (git-ignored). */
+  /** Where the S3 objects, the redrive queue and the stack's secrets are kept (git-ignored). */
   readonly dataDir: string;
   readonly bucket: string;
   readonly publicDir: string;
@@ -27,6 +26,12 @@ export interface LocalStackOptions {
   /** Waits before the two retries of a failed Lambda invocation. */
   readonly lambdaRetryDelaysMs: readonly number[];
   readonly lambdaTimeoutMs: number;
+  /** How often kept events are re-driven and the bucket swept. */
+  readonly redriveIntervalMs: number;
+  /** An upload without an outcome this long after it was stored is swept up. */
+  readonly sweepAgeMs: number;
+  /** An upload still without a verdict this long ends with a final error. */
+  readonly giveUpAfterMs: number;
   readonly logLevel: string;
   /** Presigns per client; the load generator raises it (all its users share one address). */
   readonly presignRateLimit: RateLimitPolicy;
@@ -43,6 +48,9 @@ export const DEFAULT_STACK_OPTIONS: LocalStackOptions = Object.freeze({
   appOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080'],
   lambdaRetryDelaysMs: [1_000, 2_000],
   lambdaTimeoutMs: 30_000,
+  redriveIntervalMs: 5_000,
+  sweepAgeMs: 60_000,
+  giveUpAfterMs: 900_000,
   logLevel: 'info',
   presignRateLimit: DEFAULT_PRESIGN_RATE_LIMIT,
 });
@@ -52,6 +60,7 @@ export interface RunningLocalStack {
   readonly gpuHost: RunningGpuHost;
   readonly gateway: RunningGateway;
   readonly bridge: EventBridge;
+  readonly lambdaSide: RunningLambdaSide;
   readonly lambdaConfig: LambdaConfig;
   readonly gatewayConfig: GatewayConfig;
   readonly log: Logger;
@@ -60,8 +69,9 @@ export interface RunningLocalStack {
 }
 
 /**
- * Starts the whole system on loopback: real S3 server, inference host, gateway serving the app,
- * and the S3 → Lambda bridge invoking the real handler. Each part is the code that runs in AWS.
+ * Starts the whole system in one process on loopback: real S3 server, inference host, gateway serving
+ * the app, and the S3 → Lambda bridge invoking the real handler with its redrive queue and sweep. Each
+ * part is the code that runs in AWS; `npm run start:s3|start:gpu-host|start:gateway` run them apart.
  */
 export async function startLocalStack(
   overrides: Partial<LocalStackOptions> = {},
@@ -103,6 +113,7 @@ export async function startLocalStack(
     uploadTokenSecret: secrets.uploadTokenSecret,
     resultTtlSeconds: 3600,
     maxStoredResults: 100_000,
+    maxStoredErrors: 10_000,
     inferenceUrl: gpuHost.url,
     presignRateLimit: options.presignRateLimit,
     trustedProxyHops: 0,
@@ -120,31 +131,33 @@ export async function startLocalStack(
     defaultModel: 'digits',
     maxImageBytes: 10 * 1024 * 1024,
     topK: 3,
+    giveUpAfterMs: options.giveUpAfterMs,
   };
-  const lambdaLog = log.child({ service: 'lambda' });
-  const bridge = new EventBridge({
-    handler: createHandler(lambdaConfig, {
-      log: (level, message, fields) => lambdaLog[level](fields, message),
-    }),
-    prefix: UPLOADS_PREFIX,
-    functionName: 'pictor-classify-upload',
-    timeoutMs: options.lambdaTimeoutMs,
-    retryDelaysMs: options.lambdaRetryDelaysMs,
-    log: (level, message, fields) => lambdaLog[level](fields, message),
+  const lambdaSide = await startLambdaSide({
+    s3,
+    lambdaConfig,
+    bucket: options.bucket,
+    region,
+    dataDir: options.dataDir,
+    lambdaRetryDelaysMs: options.lambdaRetryDelaysMs,
+    lambdaTimeoutMs: options.lambdaTimeoutMs,
+    redriveIntervalMs: options.redriveIntervalMs,
+    sweepAgeMs: options.sweepAgeMs,
+    log,
   });
-  s3.onObjectCreated(bridge.onObjectCreated);
 
   return {
     s3,
     gpuHost,
     gateway,
-    bridge,
+    bridge: lambdaSide.bridge,
+    lambdaSide,
     lambdaConfig,
     gatewayConfig,
     log,
     async close() {
       await gateway.close();
-      await bridge.stop();
+      await lambdaSide.close();
       await gpuHost.close();
       await s3.close();
     },

@@ -15,6 +15,8 @@ declare module '@20minutes/s3rver' {
 
   export default class S3rver {
     constructor(options: S3rverOptions);
+    /** The filesystem store (stack/local-s3.ts wraps its putObject). */
+    store: import('./local-s3.ts').S3rverFilesystemStore;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     on(event: 'event', listener: (event: never) => void): this;

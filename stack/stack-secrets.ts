@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -44,8 +44,12 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<StackSecrets
     uploadTokenSecret: randomBytes(32).toString('base64url'),
   };
   await mkdir(dataDir, { recursive: true });
+  // Written whole to a private temporary file, then linked into place: link() fails if the file exists,
+  // so two processes starting at once agree on one set, and no reader ever sees a half-written file.
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temporary, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
   try {
-    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
+    await link(temporary, file);
     return secrets;
   } catch (error) {
     // Another process made it first: use theirs.
@@ -54,6 +58,8 @@ export async function loadOrCreateSecrets(dataDir: string): Promise<StackSecrets
       if (theirs) return theirs;
     }
     throw error;
+  } finally {
+    await rm(temporary, { force: true });
   }
 }
 

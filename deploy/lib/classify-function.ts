@@ -8,7 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PREDICTIONS_PREFIX, UPLOADS_PREFIX } from '../../contracts/s3-keys.ts';
+import { OUTCOMES_PREFIX, PREDICTIONS_PREFIX, UPLOADS_PREFIX } from '../../contracts/s3-keys.ts';
 
 export interface ClassifyFunctionProps {
   readonly vpc: ec2.IVpc;
@@ -123,18 +123,29 @@ export class ClassifyFunction extends Construct {
     });
 
     props.resultSigningSecret.grantRead(this.function);
-    // Exactly what the handler does: one GetObject per upload, one PutObject per prediction.
+    // Exactly what the handler does: one GetObject per upload, one PutObject per prediction, and the
+    // upload's outcome record read (is it done already?) and written (lambda/README.md).
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [props.bucket.arnForObjects(`${UPLOADS_PREFIX}*`)],
+        resources: [
+          props.bucket.arnForObjects(`${UPLOADS_PREFIX}*`),
+          props.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`),
+        ],
       }),
     );
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],
-        resources: [props.bucket.arnForObjects(`${PREDICTIONS_PREFIX}*`)],
+        resources: [
+          props.bucket.arnForObjects(`${PREDICTIONS_PREFIX}*`),
+          props.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`),
+        ],
       }),
+    );
+    // Without ListBucket, a GetObject of an outcome not yet written answers 403 instead of 404.
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
     );
   }
 }

@@ -7,7 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { LABELS_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX } from '../../contracts/s3-keys.ts';
+import { LABELS_PREFIX, OUTCOMES_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX } from '../../contracts/s3-keys.ts';
 import { grantReadAsset, hostServiceUserData, INSTALL_DIR, signalWhenReady } from './host-user-data.ts';
 import { pinnedImage, ubuntu2404Parameter } from './machine-images.ts';
 
@@ -125,7 +125,11 @@ export class GatewayService extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [props.bucket.arnForObjects(`${REPORTS_PREFIX}*`)],
+        // outcomes/: on a miss in memory, polls and subscriptions read the upload's outcome record.
+        resources: [
+          props.bucket.arnForObjects(`${REPORTS_PREFIX}*`),
+          props.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`),
+        ],
       }),
     );
     // Without ListBucket, S3 answers a GetObject for a missing key with 403 instead of 404, and the

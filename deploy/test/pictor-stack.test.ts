@@ -164,16 +164,23 @@ describe('the default deployment', () => {
     );
   });
 
-  it('lets the Lambda read uploads/ and write predictions/, nothing else of the bucket', () => {
+  it('lets the Lambda read uploads/, write predictions/, read and write outcomes/, nothing else of the bucket', () => {
     const role = stack.classify.function.role;
     expect(role).toBeDefined();
     expect(bucketPermissions(template, logicalId(stack, role as NonNullable<typeof role>), bucketId)).toEqual(
-      ['s3:GetObject bucket/uploads/*', 's3:PutObject bucket/predictions/*'],
+      [
+        's3:GetObject bucket/outcomes/*',
+        's3:GetObject bucket/uploads/*',
+        's3:ListBucket bucket',
+        's3:PutObject bucket/outcomes/*',
+        's3:PutObject bucket/predictions/*',
+      ],
     );
   });
 
-  it('lets the gateway presign uploads/, write labels/ and read reports/', () => {
+  it('lets the gateway presign uploads/, write labels/ and read reports/ and outcomes/', () => {
     expect(bucketPermissions(template, logicalId(stack, stack.gateway.instance.role), bucketId)).toEqual([
+      's3:GetObject bucket/outcomes/*',
       's3:GetObject bucket/reports/*',
       's3:ListBucket bucket',
       's3:PutObject bucket/labels/*',

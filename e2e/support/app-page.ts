@@ -15,6 +15,17 @@ export async function waitForServiceWorker(page: Page): Promise<void> {
     timeout: 30_000,
     polling: 100,
   });
+  // The WASM and the models are cached at run time, once the device model has loaded (offline-files.ts).
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async () => {
+          const keys = await (await caches.open('pictor-large-files')).keys();
+          return keys.some((r) => r.url.endsWith('.wasm')) && keys.some((r) => r.url.endsWith('.onnx'));
+        }),
+      { timeout: 60_000, message: 'the service worker never cached the WASM and the models' },
+    )
+    .toBe(true);
 }
 
 /** Chooses `file` through the "Choose an image" input (no camera capture). */

@@ -85,6 +85,7 @@ async function readModel(dir: string, name: string, version: string): Promise<Di
         },
       }),
       sha256,
+      bytes: onnx.length,
       modelUrl: `/${base}/model.onnx`,
     },
     files: [

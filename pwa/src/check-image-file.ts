@@ -2,6 +2,12 @@ import { type AcceptedImageType, MAX_UPLOAD_BYTES, sniffImageType } from '../../
 import { UnusableFileError } from './errors.ts';
 
 /**
+ * Largest photo the app reads. Far above what phones take (a 50 MP JPEG is ~25 MB): the photo is
+ * downscaled on the device before upload, and the upload limit applies to that (checkUploadSize).
+ */
+export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
+
+/**
  * Checks that a chosen file is an image the server can read, by its first bytes rather than its
  * name or the type the browser guessed from it, and returns the type to upload it as.
  */
@@ -15,11 +21,21 @@ export async function checkImageFile(file: Blob, signal?: AbortSignal): Promise<
       'not-an-image',
       'the file does not start like a PNG, JPEG, WebP or GIF image',
     );
-  if (file.size > MAX_UPLOAD_BYTES) {
+  if (file.size > MAX_SOURCE_BYTES) {
     throw new UnusableFileError(
       'too-large',
-      `the file is ${file.size} bytes; the limit is ${MAX_UPLOAD_BYTES}`,
+      `the file is ${file.size} bytes; the app reads photos up to ${MAX_SOURCE_BYTES}`,
     );
   }
   return type;
+}
+
+/** The gateway's limit applies to what is uploaded: the photo after the device downscaled it. */
+export function checkUploadSize(upload: Blob): void {
+  if (upload.size > MAX_UPLOAD_BYTES) {
+    throw new UnusableFileError(
+      'too-large',
+      `the downscaled image is ${upload.size} bytes; the upload limit is ${MAX_UPLOAD_BYTES}`,
+    );
+  }
 }

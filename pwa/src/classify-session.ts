@@ -5,7 +5,7 @@
  */
 import type { Prediction } from '../../contracts/prediction.ts';
 import { openVerdictChannel, type VerdictSource } from './api/verdict-channel.ts';
-import { checkImageFile } from './check-image-file.ts';
+import { checkImageFile, checkUploadSize } from './check-image-file.ts';
 import { describeError, type UserMessage } from './describe-error.ts';
 import { PredictionFailedError } from './errors.ts';
 import { classifyOnDevice, type DeviceInference, DeviceStageError } from './inference/device-classifier.ts';
@@ -57,6 +57,23 @@ export interface ClassifyState {
   readonly fatal?: UserMessage;
 }
 
+/** What History keeps of the on-device verdict. */
+function deviceRecord(device: DeviceInference): NonNullable<ItemRecord['device']> {
+  return {
+    model: device.model,
+    modelVersion: device.modelVersion,
+    label: device.label,
+    confidence: device.confidence,
+    topK: device.topK,
+    inferenceMs: device.timings.inferenceMs,
+  };
+}
+
+/** Adds the on-device verdict to a stored item (once; it may arrive after the item was stored). */
+async function storeDeviceVerdict(itemId: string, device: DeviceInference): Promise<void> {
+  await updateItem(itemId, (item) => (item.device ? undefined : { ...item, device: deviceRecord(device) }));
+}
+
 /** Drives one classification; `onChange` receives every new state. */
 export class ClassifySession {
   private current: ClassifyState;
@@ -64,6 +81,9 @@ export class ClassifySession {
   private channelFor: string | null = null;
   private closeChannel: (() => void) | null = null;
   private disposed = false;
+  /** The item is in IndexedDB. */
+  private stored = false;
+  private deviceVerdict: DeviceInference | null = null;
 
   constructor(
     private readonly file: Blob,
@@ -86,7 +106,10 @@ export class ClassifySession {
     return this.current;
   }
 
-  /** Runs the pipeline; never rejects (failures become state). */
+  /**
+   * Runs the pipeline; never rejects (failures become state). The upload starts as soon as the image
+   * is encoded: it never waits for the on-device model, which may still be downloading (first visit).
+   */
   async start(): Promise<void> {
     const { itemId, model } = this.current;
     let imageType: Awaited<ReturnType<typeof checkImageFile>>;
@@ -98,17 +121,7 @@ export class ClassifySession {
     this.update({ previewUrl: URL.createObjectURL(this.file) });
 
     const job = classifyOnDevice(this.file, imageType, model.device);
-    let device: DeviceInference | null = null;
-    try {
-      device = await job.verdict;
-      if (device) this.update({ device: { status: 'done', verdict: device, elapsedMs: this.elapsed() } });
-    } catch (error) {
-      if (error instanceof DeviceStageError && error.stage !== 'model' && error.stage !== 'worker') {
-        return this.update({ fatal: describeError(error) });
-      }
-      console.warn('on-device inference failed', error);
-      this.update({ device: { status: 'failed', message: describeError(error) } });
-    }
+    const deviceDone = this.followDevice(job.verdict);
 
     let prepared: Awaited<typeof job.prepared>;
     try {
@@ -125,8 +138,13 @@ export class ClassifySession {
         thumbnail: this.file.size <= THUMBNAIL_FALLBACK_MAX_BYTES ? this.file : new Blob([]),
       };
     }
-    if (this.disposed) return;
+    try {
+      checkUploadSize(prepared.upload);
+    } catch (error) {
+      return this.update({ fatal: describeError(error) });
+    }
 
+    const device = this.current.device.status === 'done' ? this.current.device.verdict : null;
     const item: ItemRecord = {
       id: itemId,
       createdAt: new Date().toISOString(),
@@ -134,29 +152,38 @@ export class ClassifySession {
       image: prepared.upload,
       imageType: prepared.uploadType,
       thumbnail: prepared.thumbnail,
-      ...(device
-        ? {
-            device: {
-              model: device.model,
-              modelVersion: device.modelVersion,
-              label: device.label,
-              confidence: device.confidence,
-              topK: device.topK,
-              inferenceMs: device.timings.inferenceMs,
-            },
-          }
-        : {}),
+      ...(device ? { device: deviceRecord(device) } : {}),
       upload: { status: 'waiting', attempts: 0 },
       pending: 1,
     };
     this.listen();
     await putItem(item);
+    this.stored = true;
     requestPersistentStorage();
     this.update({
       saved: true,
       server: navigator.onLine ? { status: 'uploading', fraction: 0 } : { status: 'queued' },
     });
     void requestSync();
+    // A verdict that came while the item was being stored, or comes later, is kept with it.
+    await deviceDone;
+    if (this.deviceVerdict) await storeDeviceVerdict(itemId, this.deviceVerdict);
+  }
+
+  /** Shows the on-device verdict whenever the model answers (after its first download, maybe minutes). */
+  private async followDevice(verdict: Promise<DeviceInference | null>): Promise<void> {
+    try {
+      const device = await verdict;
+      if (!device) return;
+      this.deviceVerdict = device;
+      this.update({ device: { status: 'done', verdict: device, elapsedMs: this.elapsed() } });
+      if (this.stored) await storeDeviceVerdict(this.current.itemId, device);
+    } catch (error) {
+      // Not an image, or nothing in it: the upload side reports it (the same error rejects both).
+      if (error instanceof DeviceStageError && error.stage !== 'model' && error.stage !== 'worker') return;
+      console.warn('on-device inference failed', error);
+      this.update({ device: { status: 'failed', message: describeError(error) } });
+    }
   }
 
   /** The user tapped the true label: stored at once (with its labelId), sent when possible. */

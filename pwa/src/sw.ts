@@ -12,8 +12,9 @@ import {
   precacheAndRoute,
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { NetworkFirst } from 'workbox-strategies';
+import { CacheFirst, NetworkFirst } from 'workbox-strategies';
 import { putObjectWithFetch } from './api/put-object.ts';
+import { LARGE_FILES_CACHE } from './cache-names.ts';
 import { getItem, itemsSince, pendingItems, updateItem } from './store/item-store.ts';
 import { runSync } from './sync/sync-engine.ts';
 import { SYNC_TAG } from './sync/sync-names.ts';
@@ -40,6 +41,17 @@ cleanupOutdatedCaches();
 // Any in-app address opens the cached app; the API and the WebSocket are never answered from cache.
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: [/^\/api\//, /^\/ws/] }),
+);
+
+// onnxruntime's WASM and the models: megabytes, so not precached at install (the page's worker is
+// downloading them at the same time on a first visit); cached here as they are fetched, or when the page
+// asks (Workbox's CACHE_URLS message, sent by pwa/src/offline-files.ts once the model has loaded).
+registerRoute(
+  ({ url }) =>
+    url.origin === self.location.origin &&
+    (/^\/assets\/[^/]+\.wasm$/.test(url.pathname) ||
+      /^\/models\/[^/]+\/[^/]+\/model\.onnx$/.test(url.pathname)),
+  new CacheFirst({ cacheName: LARGE_FILES_CACHE }),
 );
 
 // The models the host serves: fresh when online, the last list seen when not.

@@ -33,7 +33,11 @@ describe('bad uploads get a clear error, never silence', () => {
       headers: { authorization: `Bearer ${upload.token}` },
     });
     expect(poll.status).toBe(422);
-    expect(await poll.json()).toMatchObject({ status: 'failed', error: { code: 'unsupported_image' } });
+    expect(await poll.json()).toMatchObject({
+      status: 'failed',
+      final: true,
+      error: { code: 'unsupported_image', final: true },
+    });
   });
 
   it('turns a truncated JPEG into an unsupported_image error', async () => {

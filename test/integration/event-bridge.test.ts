@@ -29,6 +29,7 @@ describe('the local S3 → Lambda bridge behaves like the AWS notification', () 
   let s3: S3Client;
   let bridge: EventBridge | undefined;
   const logs: Array<{ level: string; message: string }> = [];
+  const kept: Array<{ key: string; error: string }> = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pictor-bridge-'));
@@ -54,6 +55,7 @@ describe('the local S3 → Lambda bridge behaves like the AWS notification', () 
     await bridge?.stop();
     bridge = undefined;
     logs.length = 0;
+    kept.length = 0;
   });
 
   function attach(handler: LambdaFunction, timeoutMs = 5_000): Invocation[] {
@@ -69,6 +71,9 @@ describe('the local S3 → Lambda bridge behaves like the AWS notification', () 
       timeoutMs,
       retryDelaysMs: [20, 40],
       log: (level, message) => logs.push({ level, message }),
+      onFailed: async (object, error) => {
+        kept.push({ key: object.key, error });
+      },
     });
     s3Server.onObjectCreated(bridge.onObjectCreated);
     return calls;
@@ -135,7 +140,7 @@ describe('the local S3 → Lambda bridge behaves like the AWS notification', () 
     await bridge?.idle();
   });
 
-  it('retries a failed invocation twice with the same event, then gives up with an error log', async () => {
+  it('retries a failed invocation twice with the same event, then keeps it for re-drive', async () => {
     const calls = attach(async () => {
       throw new Error('inference host down');
     });
@@ -144,7 +149,12 @@ describe('the local S3 → Lambda bridge behaves like the AWS notification', () 
     expect(calls).toHaveLength(3);
     expect(new Set(calls.map((c) => JSON.stringify(c.event))).size).toBe(1);
     expect(new Set(calls.map((c) => c.requestId)).size).toBe(3);
-    expect(logs.map((l) => l.level)).toEqual(['warn', 'warn', 'error']);
+    expect(logs.map((l) => l.message)).toEqual([
+      'invocation failed; will retry',
+      'invocation failed; will retry',
+      'invocation failed; event kept for re-drive',
+    ]);
+    expect(kept).toEqual([{ key: 'uploads/doomed', error: 'inference host down' }]);
   });
 
   it('stops retrying once an invocation succeeds', async () => {
@@ -162,6 +172,7 @@ describe('the local S3 → Lambda bridge behaves like the AWS notification', () 
     await put('uploads/hangs', 'x');
     await bridge?.idle();
     expect(calls).toHaveLength(3);
-    expect(logs.at(-1)?.message).toBe('invocation failed; event dropped');
+    expect(kept.map((k) => k.key)).toEqual(['uploads/hangs']);
+    expect(kept[0]?.error).toMatch(/timed out/);
   });
 });

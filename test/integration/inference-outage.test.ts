@@ -30,7 +30,7 @@ describe('an inference host outage', () => {
     await putToS3(upload, image);
 
     const error = await socket.waitFor(isError);
-    expect(error).toMatchObject({ uploadId: upload.uploadId, code: 'inference_failed' });
+    expect(error).toMatchObject({ uploadId: upload.uploadId, code: 'inference_failed', final: false });
     expect(error.message).toMatch(/retrying/);
 
     restarted = await startGpuHost(

@@ -46,7 +46,7 @@ describe('the Lambda handler', () => {
     return (listed.Contents ?? []).map((o) => o.Key ?? '').filter((k) => k.includes(uploadId));
   }
 
-  it('handles a replayed event idempotently: same record key, the verdict pushed once', async () => {
+  it('handles a replayed event idempotently: the recorded outcome is delivered again, nothing rewritten, the verdict pushed once', async () => {
     const image = await mnistDigitImage(6, 0);
     const upload = await createUpload(stack.gatewayUrl, { contentType: 'image/png', size: image.length });
     const socket = await TestSocket.open(stack.gatewayUrl);
@@ -58,7 +58,7 @@ describe('the Lambda handler', () => {
 
     const handler = createHandler(stack.lambdaConfig, { log: quiet });
     const replay = await handler(eventFor(`uploads/${upload.uploadId}`, image.length), context);
-    expect(replay.outcomes[0]).toMatchObject({ status: 'predicted', predictionKey: keysBefore[0] });
+    expect(replay.outcomes[0]).toMatchObject({ status: 'redelivered', type: 'prediction' });
     expect(await predictionKeys(upload.uploadId)).toEqual(keysBefore);
 
     await new Promise((resolve) => setTimeout(resolve, 200));

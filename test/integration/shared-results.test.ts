@@ -11,7 +11,7 @@ function errorResult(
   uploadId: string,
   message = 'the inference host is unreachable; retrying',
 ): UploadResult {
-  return { type: 'error', error: { uploadId, code: 'inference_failed', message } };
+  return { type: 'error', error: { uploadId, code: 'inference_failed', message, final: false } };
 }
 
 /** A relay plus every result it delivered to "its sockets", and a way to wait for one. */

@@ -48,6 +48,7 @@ describe('a client that stops reading', () => {
       uploadTokenSecret: SECRET,
       resultTtlSeconds: 600,
       maxStoredResults: 1_000,
+      maxStoredErrors: 10_000,
       inferenceUrl: undefined,
     };
     gateway = await startGateway(config, pino({ level: 'silent' }));

@@ -84,7 +84,7 @@ describe('photo in, verdict pushed back', () => {
       });
     const before = await poll();
     expect(before.status).toBe(202);
-    expect(await before.json()).toEqual({ status: 'pending' });
+    expect(await before.json()).toEqual({ status: 'pending', final: false });
 
     await putToS3(upload, image);
     await stack.bridge.idle();

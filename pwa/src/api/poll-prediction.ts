@@ -58,7 +58,7 @@ export async function pollPrediction(ticket: UploadTicket, options: PollOptions)
     const status = await fetchPredictionStatus(ticket, options.signal);
     if (status?.status === 'done') return status.prediction;
     if (status?.status === 'failed') {
-      if (status.error.code !== 'inference_failed') {
+      if (status.final) {
         throw new PredictionFailedError(status.error.code, status.error.message);
       }
       options.onRetrying?.(status.error.message);

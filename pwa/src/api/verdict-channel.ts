@@ -34,8 +34,9 @@ export const DEFAULT_VERDICT_TIMING: VerdictTiming = Object.freeze({
   connectTimeoutMs: 5_000,
   pollIntervalMs: 1_000,
   safetyPollAfterMs: 20_000,
-  // The Lambda may run three times (30 s timeout each) before it gives up.
-  giveUpAfterMs: 120_000,
+  // The server re-drives a failed upload until it has a verdict or, after 15 minutes
+  // (GIVE_UP_AFTER_SECONDS), a final error; wait a little longer than that.
+  giveUpAfterMs: 16 * 60_000,
 });
 
 export interface VerdictChannelOptions {
@@ -199,7 +200,8 @@ function listenOnce(
             resolve({ kind: 'verdict', verdict: { prediction: message, via: 'websocket' } }),
           );
         case 'error':
-          if (message.code === 'inference_failed') return onRetrying?.(message.message);
+          // `final: false`: the server is still trying, and the final outcome follows by itself.
+          if (!message.final) return onRetrying?.(message.message);
           return finish(() => reject(new PredictionFailedError(message.code, message.message)));
         case 'rejected':
           return finish(() => reject(new SubscriptionRejectedError(message.code, message.message)));

@@ -48,7 +48,7 @@ function textFor(server: ServerState, online: boolean): string | null {
     case 'waiting':
       return "Uploaded. Waiting for the server's verdict…";
     case 'retrying':
-      return 'The server hit a problem and is trying again. Please wait…';
+      return 'Still working: the server hit a problem and keeps trying by itself. The verdict, or a final answer, will follow here.';
     case 'failed':
       return server.message.text;
   }

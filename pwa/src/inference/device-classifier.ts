@@ -40,7 +40,25 @@ export class DeviceStageError extends Error {
 type Handler = (message: WorkerResponse) => void;
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
+/** Bytes of onnxruntime's WASM and the models downloaded so far, summed (total 0: unknown). */
+export interface DownloadProgress {
+  readonly loaded: number;
+  readonly total: number;
+}
+
 let worker: Worker | undefined;
+let lastDownload: DownloadProgress | null = null;
+const downloadListeners = new Set<(progress: DownloadProgress) => void>();
+
+/**
+ * Hears the first download of onnxruntime and the model (from the warm-up or a classification); gets
+ * the latest figure at once when there is one. Returns the unsubscribe function.
+ */
+export function onDeviceDownload(listener: (progress: DownloadProgress) => void): () => void {
+  downloadListeners.add(listener);
+  if (lastDownload) listener(lastDownload);
+  return () => downloadListeners.delete(listener);
+}
 let nextId = 1;
 const handlers = new Map<number, Handler>();
 
@@ -50,7 +68,15 @@ function ensureWorker(): Worker {
     type: 'module',
     name: 'pictor-inference',
   });
-  started.onmessage = (event: MessageEvent<WorkerResponse>) => handlers.get(event.data.id)?.(event.data);
+  started.onmessage = (event: MessageEvent<WorkerResponse>) => {
+    const message = event.data;
+    if (message.type === 'download') {
+      lastDownload = { loaded: message.loaded, total: message.total };
+      for (const listener of downloadListeners) listener(lastDownload);
+      return;
+    }
+    handlers.get(message.id)?.(message);
+  };
   started.onerror = (event) => {
     // The worker died (failed to load, out of memory): fail what it had, start afresh next time.
     event.preventDefault();
@@ -81,10 +107,10 @@ const toError = (m: Extract<WorkerResponse, { type: 'failed' }>) =>
   new DeviceStageError(m.stage, m.code, m.message);
 
 /**
- * Classifies `image` on the device with `model` (none: only prepares the upload). `verdict` settles
- * first, as soon as the model has answered; `prepared` after the upload and thumbnail are encoded.
- * A failure to decode or to find anything in the image rejects both; a model that cannot run on this
- * device rejects only `verdict`.
+ * Classifies `image` on the device with `model` (none: only prepares the upload). `prepared` settles
+ * first, once the upload and thumbnail are encoded (it never waits for the model to download);
+ * `verdict` when the model has answered. A failure to decode or to find anything in the image rejects
+ * both; a model that cannot load or run on this device rejects only `verdict`.
  */
 export function classifyOnDevice(
   image: Blob,
@@ -103,9 +129,19 @@ export function classifyOnDevice(
   verdict.catch(() => {});
   prepared.catch(() => {});
   if (!model) settleVerdict.resolve(null);
+  // `encoded` comes first (the upload does not wait for the model), then `verdict`.
   const id = send({ type: 'classify', image, imageType, model }, (message) => {
     switch (message.type) {
+      case 'encoded':
+        if (!model) handlers.delete(id);
+        settlePrepared.resolve({
+          upload: message.upload,
+          uploadType: message.uploadType,
+          thumbnail: message.thumbnail,
+        });
+        return;
       case 'verdict':
+        handlers.delete(id);
         settleVerdict.resolve({
           model: message.model,
           modelVersion: message.modelVersion,
@@ -116,19 +152,16 @@ export function classifyOnDevice(
           timings: message.timings,
         });
         return;
-      case 'encoded':
-        handlers.delete(id);
-        settlePrepared.resolve({
-          upload: message.upload,
-          uploadType: message.uploadType,
-          thumbnail: message.thumbnail,
-        });
-        return;
       case 'failed':
-        settleVerdict.reject(toError(message));
-        // The model could not run here: the upload is still being prepared.
-        if (message.stage === 'model') return;
+        if (message.stage === 'encode') {
+          // No encoder here (older browsers): the original is uploaded; the verdict still comes.
+          settlePrepared.reject(toError(message));
+          if (!model) handlers.delete(id);
+          return;
+        }
         handlers.delete(id);
+        settleVerdict.reject(toError(message));
+        // The model could not run here: the upload was prepared before it (a no-op if so).
         settlePrepared.reject(toError(message));
         return;
     }

@@ -42,41 +42,47 @@ async function classify(request: Extract<WorkerRequest, { type: 'classify' }>): 
   if (!bitmap) return;
   let classified: ImageBitmap | undefined;
   try {
+    // Encoded first: the server classifies what is uploaded, so the device classifies those same bytes
+    // (a re-encoded upload is not the original, and a borderline digit could tip between the two).
     const prepared = await stage(id, 'encode', () =>
       Promise.all([encodeForUpload(bitmap, request.image, request.imageType), thumbnailOf(bitmap)]),
     );
-    if (!prepared) return;
-    const [upload, thumbnail] = prepared;
+    // No encoder here (older browsers): the original is uploaded, so the original is classified.
+    const [upload, thumbnail] = prepared ?? [{ blob: request.image, type: request.imageType }, undefined];
+    classified =
+      !model || upload.blob === request.image
+        ? bitmap
+        : ((await decodeImage(upload.blob).catch(() => undefined)) ?? bitmap);
+    let input: Float32Array | undefined;
+    // Nothing to classify in the image: stop (it is not worth uploading). This needs no model.
+    const t0 = performance.now();
+    const pixels = pixelsForPreprocessing(classified);
+    const t1 = performance.now();
     if (model) {
-      // The server classifies what is uploaded, so the device classifies the same bytes: a re-encoded
-      // upload is a different image from the original, and a borderline digit could tip between them.
-      classified =
-        upload.blob === request.image ? bitmap : await stage(id, 'decode', () => decodeImage(upload.blob));
-      if (!classified) return;
-      // Nothing to classify in the image: stop (it is not worth uploading). A model that cannot run
-      // here only costs the on-device verdict: the upload is still handed over.
-      if (!(await verdictFor(id, model, classified))) return;
+      input = await stage(id, 'preprocess', () => preprocess(model.preprocessing, pixels));
+      if (!input) return;
     }
-    post({ type: 'encoded', id, upload: upload.blob, uploadType: upload.type, thumbnail });
+    const t2 = performance.now();
+    // The upload goes first: it never waits for onnxruntime and the model to download (slow first visit).
+    if (thumbnail) post({ type: 'encoded', id, upload: upload.blob, uploadType: upload.type, thumbnail });
+    if (!model || !input) return;
+    await verdictFor(id, model, input, { pixelsMs: t1 - t0, preprocessMs: t2 - t1 });
   } finally {
     bitmap.close();
     if (classified !== bitmap) classified?.close();
   }
 }
 
-/**
- * Classifies and posts the verdict. False when preprocessing found nothing to classify (reported as
- * stage `preprocess`); a model that fails to load or run is reported as stage `model`, and true returned.
- */
-async function verdictFor(id: number, model: BundledModel, bitmap: ImageBitmap): Promise<boolean> {
-  const t0 = performance.now();
-  const pixels = pixelsForPreprocessing(bitmap);
-  const t1 = performance.now();
-  const input = await stage(id, 'preprocess', () => preprocess(model.preprocessing, pixels));
-  if (!input) return false;
-  const t2 = performance.now();
+/** Runs the model and posts the verdict; a model that fails to load or run is reported as stage `model`. */
+async function verdictFor(
+  id: number,
+  model: BundledModel,
+  input: Float32Array,
+  before: { pixelsMs: number; preprocessMs: number },
+): Promise<void> {
   await stage(id, 'model', async () => {
-    await sessionFor(model);
+    const t2 = performance.now();
+    await sessionFor(model, postDownload);
     const t3 = performance.now();
     const probabilities = await runModel(model, input);
     const t4 = performance.now();
@@ -91,10 +97,13 @@ async function verdictFor(id: number, model: BundledModel, bitmap: ImageBitmap):
       confidence: best.confidence,
       topK: ranked,
       outOfDistribution: isOutOfDistribution(model, best.confidence),
-      timings: { pixelsMs: t1 - t0, preprocessMs: t2 - t1, sessionMs: t3 - t2, inferenceMs: t4 - t3 },
+      timings: { ...before, sessionMs: t3 - t2, inferenceMs: t4 - t3 },
     });
   });
-  return true;
+}
+
+function postDownload(loaded: number, total: number): void {
+  post({ type: 'download', id: 0, loaded, total });
 }
 
 /** Times each stage many times over, in batches (see BENCHMARK_BATCH). */
@@ -139,7 +148,7 @@ self.onmessage = (event: MessageEvent<WorkerRequest>) => {
     case 'warm-up':
       void stage(request.id, 'model', async () => {
         const start = performance.now();
-        await sessionFor(request.model);
+        await sessionFor(request.model, postDownload);
         post({ type: 'ready', id: request.id, sessionMs: performance.now() - start });
       });
       return;

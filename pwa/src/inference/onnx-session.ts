@@ -3,8 +3,12 @@
  * single-threaded WASM from our own origin, one session per model, each model's bytes checked
  * against the SHA-256 the build recorded.
  */
+
+// The same file onnxruntime would fetch itself; fetched here so that its download shows progress.
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import type { InferenceSession } from 'onnxruntime-web/wasm';
 import type { BundledModel } from '../models/bundled-models.ts';
+import { DownloadTally, fetchWithProgress, type ProgressListener } from './fetch-with-progress.ts';
 
 type Ort = typeof import('onnxruntime-web/wasm');
 
@@ -13,14 +17,23 @@ export class ModelIntegrityError extends Error {
   override readonly name = 'ModelIntegrityError';
 }
 
+/** Same-origin URL of onnxruntime's WASM, as built (hashed name). */
+export const ORT_WASM_URL: string = ortWasmUrl;
+
 let ortPromise: Promise<Ort> | undefined;
 const sessions = new Map<string, Promise<InferenceSession>>();
+/** Every download the first session needs (WASM + model), summed for one progress figure. */
+const tally = new DownloadTally();
 
 function loadOrt(): Promise<Ort> {
-  ortPromise ??= import('onnxruntime-web/wasm').then((ort) => {
+  ortPromise ??= Promise.all([
+    import('onnxruntime-web/wasm'),
+    fetchWithProgress(ORT_WASM_URL, __ORT_WASM_BYTES__, tally.part(ORT_WASM_URL)),
+  ]).then(([ort, wasm]) => {
     // More threads need cross-origin isolation (COOP/COEP); one is plenty for a 10-MFLOP model.
     ort.env.wasm.numThreads = 1;
     ort.env.wasm.proxy = false;
+    ort.env.wasm.wasmBinary = wasm.buffer as ArrayBuffer;
     ort.env.logLevel = 'warning';
     return ort;
   });
@@ -30,8 +43,12 @@ function loadOrt(): Promise<Ort> {
   return ortPromise;
 }
 
-/** The session for `model`, created once (its promise shared by every caller). */
-export function sessionFor(model: BundledModel): Promise<InferenceSession> {
+/**
+ * The session for `model`, created once (its promise shared by every caller). `onProgress` hears the
+ * bytes downloaded so far of everything still loading (onnxruntime's WASM and the models).
+ */
+export function sessionFor(model: BundledModel, onProgress?: ProgressListener): Promise<InferenceSession> {
+  if (onProgress) tally.listen(onProgress);
   let session = sessions.get(model.modelUrl);
   if (!session) {
     session = createSession(model);
@@ -49,10 +66,8 @@ async function createSession(model: BundledModel): Promise<InferenceSession> {
   });
 }
 
-async function fetchModel(model: BundledModel): Promise<Uint8Array> {
-  const response = await fetch(model.modelUrl);
-  if (!response.ok) throw new Error(`could not load ${model.modelUrl}: HTTP ${response.status}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
+async function fetchModel(model: BundledModel): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = await fetchWithProgress(model.modelUrl, model.bytes ?? 0, tally.part(model.modelUrl));
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
   if (hex !== model.sha256) {

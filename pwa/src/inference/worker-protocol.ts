@@ -35,7 +35,10 @@ export interface DeviceTimings {
 /** Where a worker job failed; `worker`: the worker itself died. */
 export type WorkerStage = 'decode' | 'preprocess' | 'model' | 'encode' | 'worker';
 
-/** Inference worker → page. `classify` answers `verdict` (when it has a model) and then `encoded`. */
+/**
+ * Inference worker → page. `classify` answers `encoded` first (the upload never waits for the model)
+ * and then `verdict` (when it has a model).
+ */
 export type WorkerResponse =
   | {
       readonly type: 'verdict';
@@ -58,6 +61,11 @@ export type WorkerResponse =
       readonly thumbnail: Blob;
     }
   | { readonly type: 'ready'; readonly id: number; readonly sessionMs: number }
+  /**
+   * Bytes of onnxruntime's WASM and the model downloaded so far (id 0: not tied to one request; a
+   * warm-up and a classification share the download). `total` is 0 when it is not known.
+   */
+  | { readonly type: 'download'; readonly id: 0; readonly loaded: number; readonly total: number }
   | {
       readonly type: 'benchmark';
       readonly id: number;

@@ -19,6 +19,8 @@ export const bundledModelSchema = z.object({
   outOfDistribution: z.object({ subject: z.string().min(1), threshold: z.number().min(0).max(1) }).optional(),
   /** SHA-256 of model.onnx, hex; the worker checks the bytes it loads against it. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Size of model.onnx: the download's total for the progress bar (gzip hides it from Content-Length). */
+  bytes: z.number().int().positive().optional(),
   /** Same-origin URL of model.onnx, e.g. `/models/digits/1/model.onnx`. */
   modelUrl: z.string().startsWith('/'),
 });

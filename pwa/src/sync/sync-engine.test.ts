@@ -67,7 +67,7 @@ function fakeNetwork() {
       });
     },
     async fetchPrediction() {
-      return { status: 'pending' };
+      return { status: 'pending', final: false };
     },
   };
   return { transport, calls, failures };

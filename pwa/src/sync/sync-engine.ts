@@ -198,7 +198,7 @@ async function collectVerdicts(options: SyncOptions, now: () => Date): Promise<n
     if (status?.status === 'done') {
       await store.updateItem(item.id, (current) => ({ ...current, server: status.prediction }));
       collected++;
-    } else if (status?.status === 'failed' && status.error.code !== 'inference_failed') {
+    } else if (status?.status === 'failed' && status.final) {
       await store.updateItem(item.id, (current) => ({
         ...current,
         serverError: { code: status.error.code, message: status.error.message },

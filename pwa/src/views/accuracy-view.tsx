@@ -83,9 +83,11 @@ function Report({ loaded }: { loaded: Extract<Loaded, { status: 'ready' }> }): J
           Open the full report
         </a>
       </p>
-      <div class="table-scroll">
-        <table class="report-table" data-testid="accuracy-table">
-          <caption>How often each model's verdict matched the labels people gave</caption>
+      <h3 id="accuracy-table-caption" class="report__caption">
+        How often each model's verdict matched the labels people gave
+      </h3>
+      <ScrollRegion labelledBy="accuracy-table-caption">
+        <table class="report-table" data-testid="accuracy-table" aria-labelledby="accuracy-table-caption">
           <thead>
             <tr>
               <th scope="col">Model</th>
@@ -98,23 +100,30 @@ function Report({ loaded }: { loaded: Extract<Loaded, { status: 'ready' }> }): J
           <tbody>
             {headlines.map((h) => {
               const full = metrics?.models.find((m) => m.model === h.model && m.version === h.version);
+              // No labels yet: every figure is "—", not a 0 % that reads like a verdict on the model.
+              const labelled = full ? full.n > 0 : h.n !== null && h.n > 0;
               return (
                 <tr key={`${h.model}/${h.version}`}>
                   <th scope="row">
                     {h.model} v{h.version}
                   </th>
                   <td>{h.n ?? '—'}</td>
-                  <td>{h.accuracy === null ? '—' : formatPercent(h.accuracy)}</td>
-                  {metrics && <td>{full ? formatPercent(full.macro.f1) : '—'}</td>}
+                  <td>{h.accuracy === null || !labelled ? '—' : formatPercent(h.accuracy)}</td>
+                  {metrics && <td>{full && labelled ? formatPercent(full.macro.f1) : '—'}</td>}
                   {metrics && (
-                    <td>{full?.device.agreement == null ? '—' : formatPercent(full.device.agreement)}</td>
+                    <td>
+                      {full?.device.agreement == null || full.device.n === 0
+                        ? '—'
+                        : formatPercent(full.device.agreement)}
+                    </td>
                   )}
                 </tr>
               );
             })}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
+      <MetricNotes full={metrics !== null} />
       {metrics?.models.map((m) => (
         <ModelDetails key={`${m.model}/${m.version}`} metrics={m} />
       ))}
@@ -128,70 +137,141 @@ function Report({ loaded }: { loaded: Extract<Loaded, { status: 'ready' }> }): J
 
 function ModelDetails({ metrics }: { metrics: ModelMetrics }): JSX.Element {
   const { confusion } = metrics;
+  const key = `${metrics.model}-${metrics.version}`.replace(/[^A-Za-z0-9_-]/g, '_');
   return (
-    <details class="report__model">
+    <details class="report__model" data-testid="accuracy-model">
       <summary>
         {metrics.model} v{metrics.version}: per class, confusion matrix, calibration
       </summary>
-      <p>
-        Cohen's κ {metrics.kappa === null ? '—' : metrics.kappa.toFixed(3)} · expected calibration error{' '}
-        {metrics.ece === null ? '—' : metrics.ece.toFixed(3)} · on-device accuracy{' '}
-        {metrics.device.accuracy === null ? '—' : formatPercent(metrics.device.accuracy)} (n ={' '}
-        {metrics.device.n})
-      </p>
-      <div class="table-scroll">
-        <table class="report-table">
-          <caption>Per class</caption>
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">Precision</th>
-              <th scope="col">Recall</th>
-              <th scope="col">F1</th>
-              <th scope="col">Support</th>
-            </tr>
-          </thead>
-          <tbody>
-            {metrics.classes.map((c) => (
-              <tr key={c.label}>
-                <th scope="row">{c.label}</th>
-                <td>{formatPercent(c.precision)}</td>
-                <td>{formatPercent(c.recall)}</td>
-                <td>{formatPercent(c.f1)}</td>
-                <td>{c.support}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <div class="table-scroll">
-        <table class="report-table report-table--confusion">
-          <caption>Confusion matrix (rows: true label, columns: verdict)</caption>
-          <thead>
-            <tr>
-              <td />
-              {confusion.labels.map((l) => (
-                <th scope="col" key={l}>
-                  {l}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {confusion.matrix.map((row, i) => (
-              <tr key={confusion.labels[i]}>
-                <th scope="row">{confusion.labels[i]}</th>
-                {row.map((count, j) => (
-                  <td key={confusion.labels[j]} class={i === j ? 'diagonal' : undefined}>
-                    {count}
-                  </td>
+      {metrics.n === 0 ? (
+        <p class="empty">
+          No labelled predictions for this version yet: its figures appear once people label its verdicts.
+        </p>
+      ) : (
+        <>
+          <p>
+            Cohen's κ {metrics.kappa === null ? '—' : metrics.kappa.toFixed(3)} · expected calibration error{' '}
+            {metrics.ece === null ? '—' : metrics.ece.toFixed(3)} · on-device accuracy{' '}
+            {metrics.device.accuracy === null ? '—' : formatPercent(metrics.device.accuracy)} (n ={' '}
+            {metrics.device.n})
+          </p>
+          <h4 id={`per-class-${key}`} class="report__caption">
+            Per class
+          </h4>
+          <ScrollRegion labelledBy={`per-class-${key}`}>
+            <table class="report-table" aria-labelledby={`per-class-${key}`}>
+              <thead>
+                <tr>
+                  <th scope="col">Label</th>
+                  <th scope="col">Precision</th>
+                  <th scope="col">Recall</th>
+                  <th scope="col">F1</th>
+                  <th scope="col">Support</th>
+                </tr>
+              </thead>
+              <tbody>
+                {metrics.classes.map((c) => (
+                  <tr key={c.label}>
+                    <th scope="row">{c.label}</th>
+                    <td>{formatPercent(c.precision)}</td>
+                    <td>{formatPercent(c.recall)}</td>
+                    <td>{formatPercent(c.f1)}</td>
+                    <td>{c.support}</td>
+                  </tr>
                 ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+              </tbody>
+            </table>
+          </ScrollRegion>
+          <h4 id={`confusion-${key}`} class="report__caption">
+            Confusion matrix (rows: true label, columns: verdict)
+          </h4>
+          <ScrollRegion labelledBy={`confusion-${key}`}>
+            <table class="report-table report-table--confusion" aria-labelledby={`confusion-${key}`}>
+              <thead>
+                <tr>
+                  <td />
+                  {confusion.labels.map((l) => (
+                    <th scope="col" key={l}>
+                      {l}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {confusion.matrix.map((row, i) => (
+                  <tr key={confusion.labels[i]}>
+                    <th scope="row">{confusion.labels[i]}</th>
+                    {row.map((count, j) => (
+                      <td key={confusion.labels[j]} class={i === j ? 'diagonal' : undefined}>
+                        {count}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollRegion>
+        </>
+      )}
     </details>
+  );
+}
+
+/**
+ * A table that may be wider than a phone: it scrolls sideways (shadows at the edges show there is more)
+ * and takes keyboard focus, so that it can be scrolled without a pointer.
+ */
+function ScrollRegion({ labelledBy, children }: { labelledBy: string; children: JSX.Element }): JSX.Element {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable for keyboard users (WCAG 2.1.1).
+    <figure class="table-scroll" aria-labelledby={labelledBy} tabIndex={0}>
+      {children}
+    </figure>
+  );
+}
+
+/** What each figure means, in plain words, beside the numbers. */
+function MetricNotes({ full }: { full: boolean }): JSX.Element {
+  return (
+    <dl class="metric-notes" data-testid="metric-notes">
+      <div>
+        <dt>Accuracy</dt>
+        <dd>the share of labelled photos where the server's verdict was the label people gave.</dd>
+      </div>
+      {full && (
+        <>
+          <div>
+            <dt>Macro F1</dt>
+            <dd>
+              how well each class is both found and not confused with others, averaged so that rare classes
+              count as much as common ones (100% is perfect).
+            </dd>
+          </div>
+          <div>
+            <dt>Device agrees</dt>
+            <dd>how often the phone's own verdict was the same as the server's.</dd>
+          </div>
+          <div>
+            <dt>Cohen's κ</dt>
+            <dd>
+              agreement with the labels beyond what chance would give: 1 is perfect, 0 no better than
+              guessing.
+            </dd>
+          </div>
+          <div>
+            <dt>Expected calibration error</dt>
+            <dd>
+              how far the stated confidence is from how often the model is right (0 is perfect: "90% sure" is
+              right 9 times in 10).
+            </dd>
+          </div>
+        </>
+      )}
+      <div>
+        <dt>—</dt>
+        <dd>no labelled photo yet for that figure.</dd>
+      </div>
+    </dl>
   );
 }
 

@@ -1,26 +1,32 @@
 import type { JSX, TargetedDragEvent } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { ClassifySession, ClassifyState } from '../classify-session.ts';
+import type { ClassifyState } from '../classify-session.ts';
 import { ErrorNotice } from '../components/error-notice.tsx';
 import { ImagePreview } from '../components/image-preview.tsx';
 import { LabelPicker } from '../components/label-picker.tsx';
+import { ModelDownloadOffer, ModelDownloadProgress } from '../components/model-download.tsx';
 import { ModelPicker } from '../components/model-picker.tsx';
 import { PhotoPicker } from '../components/photo-picker.tsx';
 import { UploadStatus } from '../components/upload-status.tsx';
 import { shownVerdict, VerdictCard } from '../components/verdict-card.tsx';
 import { describeError, type UserMessage } from '../describe-error.ts';
 import { formatPercent } from '../format-percent.ts';
-import { warmUpDevice } from '../inference/device-classifier.ts';
+import { type DownloadProgress, onDeviceDownload, warmUpDevice } from '../inference/device-classifier.ts';
+import { agreeToDownload, shouldAskBeforeDownload } from '../inference/download-policy.ts';
 import type { ModelChoice } from '../models/model-catalogue.ts';
+import { whenIdle } from '../when-idle.ts';
 
 /**
  * The pipeline and the model catalogue (zod, the contracts, IndexedDB, the worker client) load right
  * after the first paint, so the shell shows at once; by the time an image is chosen they are there.
  */
-const loadSession = () => import('../classify-session.ts');
+let sessionLoaded = false;
+const loadSession = () =>
+  import('../current-classification.ts').then((module) => {
+    sessionLoaded = true;
+    return module;
+  });
 const loadCatalogue = () => import('../models/model-catalogue.ts');
-/** After the first paint settles, before a person has picked a photo. */
-const WARM_UP_DELAY_MS = 300;
 
 /** Choose or take a photo, read the on-device verdict, then the server's, and give the true label. */
 export function ClassifyView({ online }: { readonly online: boolean }): JSX.Element {
@@ -29,8 +35,17 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
   const [state, setState] = useState<ClassifyState | null>(null);
   const [failure, setFailure] = useState<UserMessage | null>(null);
   const [dragging, setDragging] = useState(false);
-  const session = useRef<ClassifySession | null>(null);
+  const [download, setDownload] = useState<DownloadProgress | null>(null);
+  /** Save-Data or 2G: the model waits for the user's word; the server reads photos meanwhile. */
+  const [askFirst, setAskFirst] = useState(shouldAskBeforeDownload);
+  const askFirstRef = useRef(askFirst);
+  askFirstRef.current = askFirst;
+  const outcome = useRef<HTMLDivElement>(null);
+  /** Subscribes this page to the classification on screen (idempotent); set on mount. */
+  const followRef = useRef<() => Promise<void>>(() => Promise.resolve());
   const selectedRef = useRef<ModelChoice | undefined>(undefined);
+  const choicesRef = useRef<readonly ModelChoice[]>([]);
+  choicesRef.current = choices;
   selectedRef.current = selected;
   /** Settles with the preselected model once the bundled index is read: an early photo waits for it. */
   const firstChoice = useRef<Promise<ModelChoice | undefined>>(Promise.resolve(undefined));
@@ -56,45 +71,74 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
       return preselected;
     })();
     firstChoice.current.catch((error: unknown) => console.error('models: catalogue failed', error));
-    void loadSession().catch(() => {});
+    // The classification on screen outlives this page: show where it got to, and follow it. On the
+    // first visit there is none yet, and the pipeline's chunk loads once the page is idle.
+    let unwatch: (() => void) | undefined;
+    const follow = () =>
+      loadSession().then(
+        (current) => {
+          if (!cancelled && !unwatch) unwatch = current.watchClassification(setState);
+        },
+        (error: unknown) => console.error('could not load the classifier', error),
+      );
+    followRef.current = follow;
+    if (sessionLoaded) void follow();
+    else whenIdle(() => void follow());
     return () => {
       cancelled = true;
-      session.current?.dispose();
+      unwatch?.();
     };
   }, []);
 
   // Load onnxruntime and the chosen model in the worker ahead of the first photo, once the page is idle.
   useEffect(() => {
     const model = selected?.device;
-    if (!model) return;
-    const timer = setTimeout(() => {
-      warmUpDevice(model).catch((error: unknown) =>
-        console.warn('on-device model could not be loaded ahead', error),
+    if (!model || askFirst) return;
+    let cancelled = false;
+    whenIdle(() => {
+      if (cancelled) return;
+      warmUpDevice(model).then(
+        () => {
+          agreeToDownload();
+          // Offline from now on: the service worker keeps the WASM and every bundled model.
+          const urls = choicesRef.current.flatMap((c) => (c.device ? [c.device.modelUrl] : []));
+          void import('../offline-files.ts')
+            .then((files) => files.cacheForOffline(urls.length > 0 ? urls : [model.modelUrl]))
+            .catch((error: unknown) => console.warn('could not keep the model for offline use', error));
+        },
+        (error: unknown) => console.warn('on-device model could not be loaded ahead', error),
       );
-    }, WARM_UP_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [selected?.device]);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [selected?.device, askFirst]);
+
+  useEffect(() => onDeviceDownload(setDownload), []);
+
+  // Once a verdict is there, bring it and the label buttons into view (one tap, no scrolling).
+  const verdictShown = Boolean(state && !state.fatal && shownVerdict(state.device, state.server));
+  useEffect(() => {
+    if (verdictShown) outcome.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }, [verdictShown]);
 
   const classify = useCallback(async (file: Blob) => {
     const chosenAt = performance.now();
     const model = selectedRef.current ?? (await firstChoice.current.catch(() => undefined));
-    session.current?.dispose();
-    session.current = null;
-    setState(null);
     setFailure(null);
-    if (!model) {
-      setFailure({
-        text: 'No model is available. Reload the app and try again.',
-        detail: 'no model selected',
-      });
-      return;
-    }
     try {
-      const { ClassifySession } = await loadSession();
-      const next = new ClassifySession(file, model, chosenAt, setState);
-      session.current = next;
-      setState(next.state);
-      await next.start();
+      const current = await loadSession();
+      await followRef.current();
+      if (!model) {
+        current.clearClassification();
+        setFailure({
+          text: 'No model is available. Reload the app and try again.',
+          detail: 'no model selected',
+        });
+        return;
+      }
+      // Asked first and not agreed yet: the server alone reads it.
+      await current.classifyImage(file, askFirstRef.current ? { ...model, device: null } : model, chosenAt);
     } catch (error) {
       console.error('classification failed', error);
       setFailure(describeError(error));
@@ -146,7 +190,16 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
       <p class="sr-only" aria-live="polite" data-testid="announcer">
         {announcement(state)}
       </p>
-      <div class="outcome">
+      {askFirst && selected?.device && (
+        <ModelDownloadOffer
+          bytes={__ORT_WASM_BYTES__ + (selected.device.bytes ?? 0)}
+          onAccept={() => {
+            agreeToDownload();
+            setAskFirst(false);
+          }}
+        />
+      )}
+      <div class="outcome" ref={outcome}>
         {fatal && <ErrorNotice message={fatal} />}
         {state && !state.fatal && state.device.status === 'running' && (
           <p class="status status__text" data-testid="device-running">
@@ -154,6 +207,11 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
             Reading it on this device…
           </p>
         )}
+        {state &&
+          !state.fatal &&
+          state.device.status === 'running' &&
+          download &&
+          download.loaded < download.total && <ModelDownloadProgress progress={download} />}
         {state && !state.fatal && state.device.status === 'failed' && (
           <p class="notice" data-testid="device-failed">
             {state.device.message.text}
@@ -174,7 +232,7 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
             chosen={state.label}
             disabled={!state.saved}
             online={online}
-            onChoose={(label) => void session.current?.chooseLabel(label)}
+            onChoose={(label) => void loadSession().then((current) => current.chooseLabel(label))}
           />
         )}
       </div>

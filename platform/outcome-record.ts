@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type UploadResult, uploadResultSchema } from '../contracts/results.ts';
+import { outcomeKey } from '../contracts/s3-keys.ts';
+
+/**
+ * Writes a JSON object in one PUT with its Content-Length and Content-MD5: S3 stores the whole object
+ * or refuses it, so a reader never sees half of one (the local server is held to the same, see
+ * stack/local-s3.ts).
+ */
+export async function putJsonObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  value: unknown,
+): Promise<void> {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ContentLength: body.length,
+      ContentMD5: createHash('md5').update(body).digest('base64'),
+      ContentType: 'application/json',
+    }),
+  );
+}
+
+/**
+ * The recorded final outcome of an upload (`outcomes/<uploadId>.json`), or undefined when there is
+ * none. A record that does not parse counts as absent: processing the upload again rewrites it.
+ * Network failures are thrown.
+ */
+export async function readOutcomeRecord(
+  s3: S3Client,
+  bucket: string,
+  uploadId: string,
+  signal?: AbortSignal,
+): Promise<UploadResult | undefined> {
+  let text: string;
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: outcomeKey(uploadId) }), {
+      abortSignal: signal,
+    });
+    text = (await object.Body?.transformToString()) ?? '';
+  } catch (error) {
+    if (error instanceof NoSuchKey) return undefined;
+    throw error;
+  }
+  try {
+    const parsed = uploadResultSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records an upload's final outcome. */
+export function writeOutcomeRecord(s3: S3Client, bucket: string, uploadId: string, result: UploadResult) {
+  return putJsonObject(s3, bucket, outcomeKey(uploadId), result);
+}

@@ -1,0 +1,23 @@
+import { pino } from 'pino';
+import { readGatewayConfig } from '../gateway/config.ts';
+import { startGateway } from '../gateway/gateway.ts';
+import { LOCAL_S3_CREDENTIALS } from './local-s3.ts';
+import { loadOrCreateSecrets } from './stack-secrets.ts';
+import { onStopSignals } from './stop-signals.ts';
+
+// `npm run start:gateway`: the gateway in the foreground, configured by its own variables (as in AWS),
+// with the local defaults filled in: the local S3 on :4569 and the data folder's secrets.
+const dataDir = process.env.DATA_DIR ?? '.data';
+const secrets = await loadOrCreateSecrets(dataDir);
+const config = readGatewayConfig({
+  S3_ENDPOINT: 'http://127.0.0.1:4569',
+  S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+  S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+  INFERENCE_URL: 'http://127.0.0.1:8000',
+  RESULT_SIGNING_SECRET: secrets.resultSigningSecret,
+  UPLOAD_TOKEN_SECRET: secrets.uploadTokenSecret,
+  ...process.env,
+});
+const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+const gateway = await startGateway(config, log);
+onStopSignals(log, () => gateway.close());
