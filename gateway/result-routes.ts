@@ -12,6 +12,8 @@ export function registerResultRoutes({ app, config, results, log, onUnexpected }
   app.post('/internal/results', (res, req) => {
     const guard = new HttpExchange(res);
     const headers = headersOf(req, ['content-length', 'x-result-signature']);
+    // With the line's own `time` (logged right after the push): where a verdict's time went (bench:e2e).
+    const receivedAt = Date.now();
     void (async () => {
       const body = await readBody(guard, MAX_BODY_BYTES, headers['content-length'] ?? '');
       const { result, outcome } = await ingestResult(
@@ -28,7 +30,7 @@ export function registerResultRoutes({ app, config, results, log, onUnexpected }
         delivered = app.numSubscribers(topic);
         app.publish(topic, JSON.stringify(resultMessage(result)));
       }
-      log.info({ uploadId, type: result.type, outcome, delivered }, 'result received');
+      log.info({ uploadId, type: result.type, outcome, delivered, receivedAt }, 'result received');
       guard.json(200, { outcome, delivered });
     })().catch((error: unknown) => guard.error(error, onUnexpected));
   });
