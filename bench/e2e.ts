@@ -35,9 +35,13 @@ const imageFor = (i: number) => images[i % images.length] as Uint8Array;
 
 if (profileDir) await mkdir(profileDir, { recursive: true });
 const profileArgs = (name: string): string[] =>
-  profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  // One folder per part: each thread (tsx's loader runs in one) writes its own profile.
+  profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : [];
 const stack = await ProcessStack.start({
   direct: true,
+  // start:s3's own defaults, not the fault tests' fractions of a second: the sweep lists the bucket.
+  redriveIntervalMs: 5_000,
+  sweepAgeSeconds: 60,
   env: {
     // One address sends every user's requests here: lift the per-client presign limit.
     gateway: { PRESIGN_BURST: '100000', PRESIGN_PER_MINUTE: '1000000' },
