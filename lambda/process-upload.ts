@@ -82,17 +82,19 @@ export async function processUploadRecord(
   if (!uploadId) return { status: 'skipped', key, reason: 'not an upload key the gateway issued' };
   const stages: Mutable<StageTimes> = { eventAt: Date.parse(record.eventTime), startedAt: Date.now() };
 
-  const recorded = await readOrTellUser(deps, uploadId, budget, () =>
-    deps.store.readOutcome(bucket, uploadId),
+  // Both reads at once: the outcome check is one round trip less on every verdict's path, and a
+  // replay (the rare case) only wastes one small GET.
+  const [recorded, upload] = await readOrTellUser(deps, uploadId, budget, () =>
+    Promise.all([
+      deps.store.readOutcome(bucket, uploadId),
+      deps.store.readUpload(bucket, key, deps.maxImageBytes),
+    ]),
   );
   if (recorded) {
     await deps.gateway.postResult(recorded, budget.deadline);
     return { status: 'redelivered', uploadId, type: recorded.type };
   }
 
-  const upload = await readOrTellUser(deps, uploadId, budget, () =>
-    deps.store.readUpload(bucket, key, deps.maxImageBytes),
-  );
   if (upload.kind === 'missing') return { status: 'skipped', key, reason: 'the object no longer exists' };
   stages.readAt = Date.now();
   if (upload.kind === 'too-large') {
