@@ -24,7 +24,12 @@ import { isPrediction, TestSocket } from '../support/ws-client.ts';
 
 const RESULT_SECRET = 'balancer-test-result-secret-0123456789';
 const TOKEN_SECRET = 'balancer-test-upload-token-secret-012345';
-const NO_S3: S3Connection = { region: 'us-east-1', endpoint: 'http://127.0.0.1:9' };
+// Presigning needs credentials, not a server: most tests have no S3 at all (lookups there fail fast).
+const NO_S3: S3Connection = {
+  region: 'us-east-1',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: LOCAL_S3_CREDENTIALS,
+};
 
 function configFor(redisUrl: string | undefined, s3: S3Connection = NO_S3): GatewayConfig {
   return {
@@ -218,7 +223,7 @@ describe('two gateways sharing one Redis', () => {
       host: '127.0.0.1',
       directory: dataDir,
       bucket: 'pictor-local',
-      allowedOrigins: [],
+      allowedOrigins: ['http://127.0.0.1:*'],
       region: 'us-east-1',
     });
     cleanups.push(() => s3.close());
