@@ -319,7 +319,10 @@ class Page {
     for (const upload of this.uploads) {
       if (this.labels(upload.uploadId).length === 0) await subscribe(socket, upload);
     }
-    if (url !== fallbackUrl) void socket.closed.then(() => this.connect(fallbackUrl, fallbackUrl));
+    if (url !== fallbackUrl) {
+      // A failed reconnect shows up as missing verdicts below, with the uploads named.
+      void socket.closed.then(() => this.connect(fallbackUrl, fallbackUrl)).catch(() => {});
+    }
   }
 }
 
