@@ -95,13 +95,14 @@ export function registerSocketRoutes({
       // Subscribed first, then looked up: a result is either pushed from now on or found by the lookup.
       ws.subscribe(topic);
       const mark = pushes.mark();
+      // Read now: a closed uWS socket throws on every method, getUserData included.
+      const data = ws.getUserData();
       send(ws, { type: 'subscribed', uploadId });
       // A result that arrived before the subscription (on any gateway: the relay's cache, then the S3
       // outcome record, which the lookup also announces to every gateway's subscribers).
       void outcomes
         .find(uploadId)
         .then((found) => {
-          const data = ws.getUserData();
           if (!found || data.closed || !ws.isSubscribed(topic)) return;
           // A push since subscribing reached this socket; anything newer is still on its way by push.
           if (pushes.pushedSince(uploadId, mark)) return;
