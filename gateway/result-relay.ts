@@ -82,7 +82,12 @@ export function createResultRelay(options: ResultRelayOptions): ResultRelay {
     );
   }
   const url = options.redisUrl;
-  const onError = options.onRedisError ?? (() => {});
+  // The connection's own error ("connect ECONNREFUSED …") says more than a command's ("max retries").
+  let lastConnectionError: Error | undefined;
+  const onError = (error: Error) => {
+    lastConnectionError = error;
+    options.onRedisError?.(error);
+  };
   const redis = connectRedis(url, 'gateway', onError);
   const cache = new RedisResultCache(redis, {
     ttlMs: options.ttlMs,
@@ -94,7 +99,7 @@ export function createResultRelay(options: ResultRelayOptions): ResultRelay {
   return new ResultRelay(cache, bus, {
     ready: () => redis.ping().then(() => {}),
     // The subscriber is a second connection: a failure there is the same misconfiguration.
-    explain: (error) => new RedisUnavailableError(url, error),
+    explain: (error) => new RedisUnavailableError(url, lastConnectionError ?? error),
     close: async () => {
       // QUIT lets replies in flight arrive; a connection that is down is simply dropped.
       await redis.quit().catch(() => redis.disconnect());

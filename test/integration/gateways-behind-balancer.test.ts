@@ -396,6 +396,7 @@ describe('start-up with REDIS_URL', () => {
     expect(gateway.stderr()).toMatch(
       new RegExp(`REDIS_URL=redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/? cannot be reached`),
     );
+    expect(gateway.stderr()).toMatch(/\(connect ECONNREFUSED 127\.0\.0\.1:\d+\)/);
     expect(gateway.stderr()).toMatch(/unset REDIS_URL/);
     expect(gateway.stderr()).not.toContain('hunter2');
   });
