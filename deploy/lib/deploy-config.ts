@@ -70,7 +70,7 @@ const contextSchema = z.object({
   /** Gateways in their Auto Scaling group: at least two, one per AZ, so one can die unnoticed. */
   gatewayMinCount: z.coerce.number().int().min(2).max(100).default(2),
   gatewayDesiredCount: z.coerce.number().int().min(2).max(100).default(2),
-  gatewayMaxCount: z.coerce.number().int().min(2).max(100).default(4),
+  gatewayMaxCount: z.coerce.number().int().min(3).max(100).default(4),
   /** Inference hosts in theirs: one by default (a GPU host is the bill), replaced when unhealthy. */
   inferenceMinCount: z.coerce.number().int().min(1).max(100).default(1),
   inferenceDesiredCount: z.coerce.number().int().min(1).max(100).default(1),
@@ -114,11 +114,10 @@ export function readDeployConfig(get: (key: string) => unknown): DeployConfig {
     const [min, desired, max] = (['Min', 'Desired', 'Max'] as const).map(
       (k) => parsed.data[`${group}${k}Count`],
     );
-    if (
-      !(min !== undefined && desired !== undefined && max !== undefined && min <= desired && desired <= max)
-    ) {
+    if (min === undefined || desired === undefined || max === undefined) continue;
+    if (!(min <= desired && desired <= max && min < max)) {
       throw new Error(
-        `deploy context is invalid: ${group}MinCount ≤ ${group}DesiredCount ≤ ${group}MaxCount must hold (got ${min}, ${desired}, ${max})`,
+        `deploy context is invalid: ${group}MinCount ≤ ${group}DesiredCount ≤ ${group}MaxCount and ${group}MinCount < ${group}MaxCount must hold (got ${min}, ${desired}, ${max}); a rolling update starts one host beyond the minimum`,
       );
     }
   }

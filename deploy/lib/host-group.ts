@@ -44,9 +44,9 @@ export class HostGroup extends Construct {
   constructor(scope: Construct, id: string, props: HostGroupProps) {
     super(scope, id);
     const { min, max, desired } = props.size;
-    if (!(min >= 1 && min <= desired && desired <= max && max >= 2)) {
+    if (!(min >= 1 && min <= desired && desired <= max && min < max)) {
       throw new Error(
-        `${id}: group size min ${min}, desired ${desired}, max ${max} must satisfy 1 ≤ min ≤ desired ≤ max and max ≥ 2 (a rolling update starts one host beside the old ones)`,
+        `${id}: group size min ${min}, desired ${desired}, max ${max} must satisfy 1 ≤ min ≤ desired ≤ max and min < max (a rolling update keeps min in service and starts one more beside them)`,
       );
     }
     this.role = new iam.Role(this, 'Role', {
