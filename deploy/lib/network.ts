@@ -9,7 +9,7 @@ export const PRIVATE_ZONE = 'pictor.internal';
 
 /**
  * The VPC: two AZs (the load balancer needs two), public subnets for the ALB and the NAT gateway,
- * private subnets for the Lambda and both instances. One NAT gateway — the instances download Node.js,
+ * private subnets for the Lambdas, the hosts, the internal ALB and the cache. One NAT gateway — hosts download Node.js,
  * npm packages and the CUDA provider at boot — and a free S3 gateway endpoint so S3 traffic skips it.
  */
 export class Network extends Construct {
