@@ -46,6 +46,29 @@ export const REDIS_ENV_FILE = '/run/pictor-gateway-redis.env';
 const REDIS_ENV_SCRIPT = '/usr/local/bin/pictor-gateway-redis-env';
 
 /**
+ * The script that writes `REDIS_URL=rediss://:<token>@<host>:<port>` into `envFile` (mode 600): the
+ * cache's AUTH token read from Secrets Manager with the instance role, so it is in no template, user
+ * data or process list. Values may be CDK tokens (resolved at deploy time).
+ */
+export function redisEnvScript(options: {
+  region: string;
+  secretArn: string;
+  host: string;
+  port: string;
+  envFile: string;
+}): string[] {
+  return [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    'export PATH="$PATH:/snap/bin"',
+    `TOKEN="$(aws secretsmanager get-secret-value --region ${options.region} --secret-id ${options.secretArn} --query SecretString --output text)"`,
+    // A token that is not one line of URL-safe characters would make a REDIS_URL the gateway refuses.
+    `[[ "$TOKEN" =~ ^[A-Za-z0-9]+$ ]] || { echo 'the cache token must be letters and digits' >&2; exit 1; }`,
+    `umask 077 && printf 'REDIS_URL=rediss://:%s@%s:%s\\n' "$TOKEN" ${options.host} ${options.port} > ${options.envFile}`,
+  ];
+}
+
+/**
  * The gateways (gateway/: app, presign, WebSocket push) in an Auto Scaling group over two AZs behind
  * an internet-facing ALB. They share nothing but Redis (ElastiCache, `REDIS_URL`): a verdict posted to
  * any gateway reaches the phone on whichever gateway holds its socket, so the ALB needs no stickiness
@@ -95,13 +118,13 @@ export class GatewayService extends Construct {
       files: {
         [REDIS_ENV_SCRIPT]: {
           mode: '0700',
-          lines: [
-            '#!/bin/bash',
-            'set -euo pipefail',
-            'export PATH="$PATH:/snap/bin"',
-            `TOKEN="$(aws secretsmanager get-secret-value --region ${props.bucket.stack.region} --secret-id ${props.cache.authToken.secretArn} --query SecretString --output text)"`,
-            `umask 077 && printf 'REDIS_URL=rediss://:%s@%s:%s\\n' "$TOKEN" ${props.cache.host} ${props.cache.port} > ${REDIS_ENV_FILE}`,
-          ],
+          lines: redisEnvScript({
+            region: props.bucket.stack.region,
+            secretArn: props.cache.authToken.secretArn,
+            host: props.cache.host,
+            port: props.cache.port,
+            envFile: REDIS_ENV_FILE,
+          }),
         },
       },
       startPre: [REDIS_ENV_SCRIPT],
