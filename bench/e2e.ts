@@ -16,7 +16,8 @@ import { runLoad } from './gpu-host-load.ts';
 // WebSocket, then polled every 500 ms, then the gpu-host's image route alone at the same concurrency
 // (the irreducible work). Where the time went comes from the components' own log fields (the handler's
 // `stages`, the gateway's `receivedAt`). Every loop is bounded: a fixed number of photos per user.
-// `--profile DIR` runs the S3+Lambda process and the gateway under --cpu-prof (profiles in DIR).
+// `--profile DIR` runs the S3+Lambda process and the gateway under --cpu-prof (profiles in DIR, one
+// folder per part); `--quick` sends fewer photos (a smoke run, too few for a steady p99).
 
 const { values } = parseArgs({ options: { profile: { type: 'string' }, quick: { type: 'boolean' } } });
 const profileDir = values.profile ? path.resolve(values.profile) : undefined;
