@@ -12,14 +12,28 @@ import { acceptedKeys, type HmacKeys, signingKey } from './hmac-keys.ts';
 
 const encoder = new TextEncoder();
 
+/**
+ * Imported keys by secret: importing costs more than signing a small body, and it happened for every
+ * result on both sides (seen in `bench:e2e` profiles). Few secrets ever exist (the current and, during
+ * a rotation, the previous one), so the map stays tiny.
+ */
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = importedKeys.get(secret);
+  if (!key) {
+    if (importedKeys.size >= 8) importedKeys.clear();
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+    ]);
+    importedKeys.set(secret, key);
+    key.catch(() => importedKeys.delete(secret));
+  }
+  return key;
+}
+
 async function hmacHex(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
+  const key = await hmacKey(secret);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(message)));
   return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -76,7 +76,7 @@ export function registerUploadRoutes({ app, config, s3, outcomes, onUnexpected }
       if (!verifyUploadToken(config.uploadTokenSecret, uploadId, token)) {
         throw new HttpError(403, 'wrong_token', 'the token does not belong to this upload');
       }
-      // Memory first, then the S3 outcome record: a restarted gateway still answers.
+      // The relay's cache first (any gateway's results, with Redis), then the S3 outcome record.
       const result = await outcomes.find(uploadId);
       let status: PredictionStatus;
       if (!result) status = { status: 'pending', final: false };
