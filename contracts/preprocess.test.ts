@@ -164,7 +164,9 @@ describe("preprocess('mnist-digit') on photo-like images", () => {
   beforeAll(async () => {
     rotated = await photoLikeDigits(200, 10);
     upright = await photoLikeDigits(300, 5, { rotate: false });
-  }, 120_000);
+    // 3,500 photos, each decoded at full size and scaled by contracts/downscale-rgba.ts (plain JS, as
+    // the browser does): minutes on a loaded 2-core machine.
+  }, 300_000);
 
   it('matches the preprocessed original when only lighting, blur, noise and JPEG differ', () => {
     const plain: number[] = [];

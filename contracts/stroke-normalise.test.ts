@@ -23,6 +23,15 @@ describe('normaliseStrokes', () => {
     expect(ink[60 * SIDE + 60]).toBeGreaterThan(0.5);
   });
 
+  it('leaves the narrow loop of a digit drawn with an MNIST-width pen open (a squashed 8 is no outline)', () => {
+    // Outer 43..76 × 20..99, pen 10 px (0.125 of the box, MNIST's width): the hole, 14 × 60, is as narrow
+    // and elongated as an outline's inside, but the pen is too wide to be drawing an outline.
+    const ink = inkImage((x, y) => inside(x, y, 43, 20, 76, 99) && !inside(x, y, 53, 30, 66, 89));
+    const result = normaliseStrokes(ink, SIDE, SIDE, { x: 43, y: 20, width: 34, height: 80 });
+    expect(result.filledHoles).toBe(0);
+    expect(ink[60 * SIDE + 60]).toBe(0);
+  });
+
   it('leaves the round loop of a 0 open', () => {
     const ink = inkImage((x, y) => {
       const r = Math.hypot((x - 60) / 35, (y - 60) / 50);

@@ -17,6 +17,13 @@ const OUTLINE_MAX_HOLE_WIDTH = 0.2;
 const OUTLINE_MIN_ELONGATION = 14;
 /** …and wider than the pen line around it, times this. */
 const OUTLINE_MIN_HOLE_TO_PEN = 1.2;
+/**
+ * Only a pen thinner than this share of the box draws outlines: MNIST's own digits, photographed, measure
+ * 0.71–1.55 × MNIST_STROKE_RATIO (5th–95th percentile, training/README.md), so a pen at least 0.71 × as
+ * wide draws the strokes themselves, and the holes it encloses are loops (a squashed 8), not the inside
+ * of an outlined stroke.
+ */
+const OUTLINE_MAX_PEN = 0.71 * MNIST_STROKE_RATIO;
 
 /** What `normaliseStrokes` did, for tests and diagnostics. */
 export interface StrokeAdjustment {
@@ -190,7 +197,8 @@ export function normaliseStrokes(
     }
   }
   const penWidth = penWidthOf(mask, distanceInside(mask, box.width, box.height));
-  const filledHoles = fillOutlineHoles(ink, width, box, mask, penWidth, longSide);
+  const filledHoles =
+    penWidth < OUTLINE_MAX_PEN * longSide ? fillOutlineHoles(ink, width, box, mask, penWidth, longSide) : 0;
   // A filled outline is one thick stroke now: measure again.
   const filledWidth =
     filledHoles > 0 ? penWidthOf(mask, distanceInside(mask, box.width, box.height)) : penWidth;

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { downscaleRgba } from '../contracts/downscale-rgba.ts';
 import { sniffImageType } from '../contracts/image-types.ts';
 import type { RgbaImage } from '../contracts/preprocess.ts';
 import { ImageTooLargeError, UnsupportedImageError } from './errors.ts';
@@ -14,7 +15,7 @@ export interface DecodeLimits {
 
 /**
  * Decodes PNG, JPEG, WebP or GIF (first frame) bytes into RGBA pixels, EXIF orientation applied,
- * scaled down to at most DECODE_LONG_SIDE on the long side. Refuses what is not an image
+ * scaled down to at most DECODE_LONG_SIDE on the long side (by `downscaleRgba`, as the app does). Refuses what is not an image
  * (by its magic bytes, not its declared type), what is truncated or corrupt, and what is too large.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Promise<RgbaImage> {
@@ -33,15 +34,19 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits): Prom
       animated: false,
     })
       .rotate()
-      .resize({ width: DECODE_LONG_SIDE, height: DECODE_LONG_SIDE, fit: 'inside', withoutEnlargement: true })
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return {
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-      width: info.width,
-      height: info.height,
-    };
+    // Decoded at full size and scaled by the code the browser runs too: libvips' shrink-on-load and
+    // Lanczos kernel differ from canvas, enough to tip a borderline digit between device and server.
+    return downscaleRgba(
+      {
+        data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+        width: info.width,
+        height: info.height,
+      },
+      DECODE_LONG_SIDE,
+    );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/pixel limit/i.test(message)) {

@@ -15,8 +15,11 @@ declare global {
     pictorBench?: {
       warmUp(model: string): Promise<number>;
       run(image: Blob, model: string, runs: number): ReturnType<typeof benchmarkOnDevice>;
-      /** The app's own on-device verdict (canvas decode), for the device/server agreement e2e test. */
-      classify(image: Blob, model: string): Promise<DeviceInference | null>;
+      /**
+       * The app's own on-device verdict (canvas decode) and the bytes it would upload (what the server
+       * classifies), for the device/server agreement e2e test.
+       */
+      classify(image: Blob, model: string): Promise<{ verdict: DeviceInference | null; upload: Blob }>;
     };
   }
 }
@@ -32,8 +35,6 @@ window.pictorBench = {
   run: async (image, name, runs) => benchmarkOnDevice(image, await bundled(name), runs),
   classify: async (image, name) => {
     const { verdict, prepared } = classifyOnDevice(image, 'image/jpeg', await bundled(name));
-    const result = await verdict;
-    await prepared;
-    return result;
+    return { verdict: await verdict, upload: (await prepared).upload };
   },
 };

@@ -2,8 +2,11 @@
  * Image steps that run in the inference worker: decode (EXIF orientation applied), scale down, read
  * pixels, re-encode. OffscreenCanvas only, no DOM.
  */
+import { downscaleRgba, fitInside } from '../../../contracts/downscale-rgba.ts';
 import type { AcceptedImageType } from '../../../contracts/image-types.ts';
 import type { RgbaImage } from '../../../contracts/preprocess.ts';
+
+export { fitInside };
 
 /** Long side the image is scaled to before preprocessing, as the gpu-host's decoder does. */
 export const PREPROCESS_LONG_SIDE = 512;
@@ -18,16 +21,6 @@ const THUMBNAIL_JPEG_QUALITY = 0.7;
 /** Decodes an encoded image, turned upright by its EXIF orientation. Rejects when it is not decodable. */
 export function decodeImage(image: Blob): Promise<ImageBitmap> {
   return createImageBitmap(image, { imageOrientation: 'from-image' });
-}
-
-/** Width and height scaled so that the long side is at most `longSide`; never enlarged. */
-export function fitInside(
-  width: number,
-  height: number,
-  longSide: number,
-): { width: number; height: number } {
-  const scale = Math.min(1, longSide / Math.max(width, height));
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
 function draw(bitmap: ImageBitmap, longSide: number, background?: string) {
@@ -45,11 +38,18 @@ function draw(bitmap: ImageBitmap, longSide: number, background?: string) {
   return { canvas, context, width, height };
 }
 
-/** RGBA pixels of the image scaled to ≤ PREPROCESS_LONG_SIDE: what `preprocess` takes. */
+/**
+ * RGBA pixels of the image scaled to ≤ PREPROCESS_LONG_SIDE: what `preprocess` takes. Read at full size
+ * and scaled by the shared `downscaleRgba`, exactly as the gpu-host does after sharp decodes, so that
+ * only the decoders can differ (canvas's own resampling does not match libvips').
+ */
 export function pixelsForPreprocessing(bitmap: ImageBitmap): RgbaImage {
-  const { context, width, height } = draw(bitmap, PREPROCESS_LONG_SIDE);
-  const { data } = context.getImageData(0, 0, width, height);
-  return { data, width, height };
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  if (!context) throw new Error('OffscreenCanvas 2d context is unavailable');
+  context.drawImage(bitmap, 0, 0);
+  const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+  return downscaleRgba({ data, width: bitmap.width, height: bitmap.height }, PREPROCESS_LONG_SIDE);
 }
 
 /**

@@ -40,11 +40,23 @@ async function classify(request: Extract<WorkerRequest, { type: 'classify' }>): 
   const { id, model } = request;
   const bitmap = await stage(id, 'decode', () => decodeImage(request.image));
   if (!bitmap) return;
-  let input: Float32Array | undefined;
+  let classified: ImageBitmap | undefined;
   try {
+    // Encoded first: the server classifies what is uploaded, so the device classifies those same bytes
+    // (a re-encoded upload is not the original, and a borderline digit could tip between the two).
+    const prepared = await stage(id, 'encode', () =>
+      Promise.all([encodeForUpload(bitmap, request.image, request.imageType), thumbnailOf(bitmap)]),
+    );
+    // No encoder here (older browsers): the original is uploaded, so the original is classified.
+    const [upload, thumbnail] = prepared ?? [{ blob: request.image, type: request.imageType }, undefined];
+    classified =
+      !model || upload.blob === request.image
+        ? bitmap
+        : ((await decodeImage(upload.blob).catch(() => undefined)) ?? bitmap);
+    let input: Float32Array | undefined;
     // Nothing to classify in the image: stop (it is not worth uploading). This needs no model.
     const t0 = performance.now();
-    const pixels = pixelsForPreprocessing(bitmap);
+    const pixels = pixelsForPreprocessing(classified);
     const t1 = performance.now();
     if (model) {
       input = await stage(id, 'preprocess', () => preprocess(model.preprocessing, pixels));
@@ -52,17 +64,12 @@ async function classify(request: Extract<WorkerRequest, { type: 'classify' }>): 
     }
     const t2 = performance.now();
     // The upload goes first: it never waits for onnxruntime and the model to download (slow first visit).
-    await stage(id, 'encode', async () => {
-      const [upload, thumbnail] = await Promise.all([
-        encodeForUpload(bitmap, request.image, request.imageType),
-        thumbnailOf(bitmap),
-      ]);
-      post({ type: 'encoded', id, upload: upload.blob, uploadType: upload.type, thumbnail });
-    });
+    if (thumbnail) post({ type: 'encoded', id, upload: upload.blob, uploadType: upload.type, thumbnail });
     if (!model || !input) return;
     await verdictFor(id, model, input, { pixelsMs: t1 - t0, preprocessMs: t2 - t1 });
   } finally {
     bitmap.close();
+    if (classified !== bitmap) classified?.close();
   }
 }
 
