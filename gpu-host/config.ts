@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnvironment } from '../platform/env-config.ts';
 
 const executionProviderSchema = z.enum(['cuda', 'cpu']);
 export type ExecutionProviderName = z.infer<typeof executionProviderSchema>;
@@ -81,12 +82,7 @@ export interface GpuHostConfig {
 
 /** Reads and validates the environment; throws naming each bad variable. */
 export function readGpuHostConfig(env: NodeJS.ProcessEnv = process.env): GpuHostConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`gpu-host configuration is invalid: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(envSchema, env, 'gpu-host');
   return Object.freeze({
     port: e.GPU_HOST_PORT,
     bind: e.GPU_HOST_BIND,

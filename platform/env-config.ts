@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '../contracts/zod-issues.ts';
 import type { S3Connection } from './s3-client.ts';
 
 /**
@@ -12,8 +13,7 @@ export function parseEnvironment<S extends z.ZodType>(
 ): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`${deployable} configuration is invalid: ${problems}`);
+    throw new Error(`${deployable} configuration is invalid: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }
