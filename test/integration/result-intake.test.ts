@@ -85,8 +85,8 @@ describe('the gateway accepts results only from the Lambda', () => {
     expect(await again.json()).toEqual({ outcome: 'duplicate', delivered: 0 });
 
     await socket.waitFor(isPrediction);
-    // Give a second push, if there were one, time to arrive.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A second push, had the duplicate caused one, was sent before the answer to this round trip.
+    await socket.roundTrip();
     expect(socket.messages.filter(isPrediction)).toHaveLength(1);
     socket.close();
   });
