@@ -6,10 +6,11 @@ import { loadHmacKeys } from '../platform/secret-source.ts';
 import { urlListSchema } from '../platform/url-list.ts';
 
 const envSchema = s3EnvironmentSchema.extend({
-  INFERENCE_URL: z.string().default('http://127.0.0.1:8000').pipe(urlListSchema),
+  // No loopback defaults: production names its hosts; the local stack and `start:s3` supply theirs.
+  INFERENCE_URL: urlListSchema,
   INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   INFERENCE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
-  GATEWAY_URL: z.url().default('http://127.0.0.1:8080'),
+  GATEWAY_URL: z.url(),
   GATEWAY_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   RESULT_SIGNING_SECRET: z.string().min(32, 'RESULT_SIGNING_SECRET must be at least 32 characters'),
   DEFAULT_MODEL: modelNameSchema.default('digits'),
