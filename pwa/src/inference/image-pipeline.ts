@@ -2,11 +2,10 @@
  * Image steps that run in the inference worker: decode (EXIF orientation applied), scale down, read
  * pixels, re-encode. OffscreenCanvas only, no DOM.
  */
+import { DECODE_LONG_SIDE, fitInside } from '../../../contracts/image-size.ts';
 import type { AcceptedImageType } from '../../../contracts/image-types.ts';
 import type { RgbaImage } from '../../../contracts/preprocess.ts';
 
-/** Long side the image is scaled to before preprocessing, as the gpu-host's decoder does. */
-export const PREPROCESS_LONG_SIDE = 512;
 /** Long side of what is uploaded: plenty for the server, small on a phone's data plan. */
 export const UPLOAD_LONG_SIDE = 1024;
 /** Originals this small (and no larger than UPLOAD_LONG_SIDE) are uploaded as they are. */
@@ -18,16 +17,6 @@ const THUMBNAIL_JPEG_QUALITY = 0.7;
 /** Decodes an encoded image, turned upright by its EXIF orientation. Rejects when it is not decodable. */
 export function decodeImage(image: Blob): Promise<ImageBitmap> {
   return createImageBitmap(image, { imageOrientation: 'from-image' });
-}
-
-/** Width and height scaled so that the long side is at most `longSide`; never enlarged. */
-export function fitInside(
-  width: number,
-  height: number,
-  longSide: number,
-): { width: number; height: number } {
-  const scale = Math.min(1, longSide / Math.max(width, height));
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
 function draw(bitmap: ImageBitmap, longSide: number, background?: string) {
@@ -45,9 +34,9 @@ function draw(bitmap: ImageBitmap, longSide: number, background?: string) {
   return { canvas, context, width, height };
 }
 
-/** RGBA pixels of the image scaled to ≤ PREPROCESS_LONG_SIDE: what `preprocess` takes. */
+/** RGBA pixels of the image scaled to ≤ DECODE_LONG_SIDE: what `preprocess` takes. */
 export function pixelsForPreprocessing(bitmap: ImageBitmap): RgbaImage {
-  const { context, width, height } = draw(bitmap, PREPROCESS_LONG_SIDE);
+  const { context, width, height } = draw(bitmap, DECODE_LONG_SIDE);
   const { data } = context.getImageData(0, 0, width, height);
   return { data, width, height };
 }
