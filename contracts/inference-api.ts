@@ -24,6 +24,37 @@ export const SERVER_EXTENSIONS = [
   'statistics',
 ] as const;
 
+/** One row of `POST /v2/repository/index` (Triton's model repository extension). */
+export const repositoryIndexEntrySchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  state: z.enum(['READY', 'UNAVAILABLE', 'LOADING', 'UNLOADING']),
+  reason: z.string(),
+});
+export type RepositoryIndexEntry = z.infer<typeof repositoryIndexEntrySchema>;
+export const repositoryIndexSchema = z.array(repositoryIndexEntrySchema);
+
+const tensorMetadataSchema = z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number()) });
+
+/**
+ * `GET /v2/models/{name}`: the protocol's model metadata, with this host's `parameters` (display
+ * name, labels, held-out accuracy, …) that the gateway reads to build `GET /api/models`
+ * (contracts/models.ts). The host's answer is typed by it, the gateway parses with it.
+ */
+export const modelMetadataSchema = z.object({
+  name: z.string(),
+  versions: z.array(z.string()).min(1),
+  platform: z.string(),
+  inputs: z.array(tensorMetadataSchema),
+  outputs: z.array(tensorMetadataSchema),
+  parameters: z.looseObject({
+    display_name: z.string(),
+    labels: z.array(z.string()),
+    held_out_accuracy: z.number().optional(),
+  }),
+});
+export type ModelMetadata = z.infer<typeof modelMetadataSchema>;
+
 /** `$parameters`: name → string, number or boolean. */
 export const v2ParametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 export type V2Parameters = z.infer<typeof v2ParametersSchema>;
