@@ -1,7 +1,7 @@
 import type { HmacKeys } from '../contracts/hmac-keys.ts';
-import { verifyResultSignature } from '../contracts/result-signature.ts';
 import { type UploadResult, uploadResultSchema } from '../contracts/results.ts';
 import { HttpError } from '../platform/http-error.ts';
+import { verifyResultSignature } from '../platform/result-signature.ts';
 import type { ResultStore, StoreOutcome } from './result-store.ts';
 
 /**

@@ -33,7 +33,7 @@ export interface LambdaConfig {
   readonly inferenceAttempts: number;
   readonly gatewayUrl: string;
   readonly gatewayTimeoutMs: number;
-  /** Shared with the gateway: authenticates results (contracts/result-signature.ts). */
+  /** Shared with the gateway: authenticates results (platform/result-signature.ts). */
   readonly resultSigningSecret: string;
   /** Model for uploads that name none (no `x-amz-meta-model`). */
   readonly defaultModel: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESULT_SIGNATURE_HEADER, signResult } from '../../contracts/result-signature.ts';
+import { RESULT_SIGNATURE_HEADER, signResult } from '../../platform/result-signature.ts';
 import { predictionResult as predictionFor } from '../support/results.ts';
 import { startTestStack, type TestStack } from '../support/test-stack.ts';
 import { createUpload } from '../support/uploads.ts';
