@@ -18,14 +18,13 @@
  *
  * Prints a table and, as the very last line, the same figures as one line of JSON.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/chromium.ts';
 import { formatKB, measureBuild, totalGzip } from '../pwa/scripts/shell-size.ts';
-import { startLocalStack } from '../stack/local-stack.ts';
+import { startTestStack } from '../test/support/test-stack.ts';
 import {
   firstVisitBytes,
   type LighthouseScores,
@@ -75,21 +74,11 @@ async function phoneFigures(baseURL: string): Promise<PhoneFigures> {
 
 /** The phone figures of another build (its own stack, same machine, same run). */
 async function baselineFigures(dist: string): Promise<PhoneFigures> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-bench-baseline-'));
-  const stack = await startLocalStack({
-    s3Port: 0,
-    gpuHostPort: 0,
-    gatewayPort: 0,
-    dataDir,
-    publicDir: dist,
-    appOrigins: ['http://127.0.0.1:*', 'http://localhost:*'],
-    logLevel: 'warn',
-  });
+  const stack = await startTestStack({ publicDir: dist, logLevel: 'warn' });
   try {
-    return await phoneFigures(stack.gateway.url);
+    return await phoneFigures(stack.gatewayUrl);
   } finally {
-    await stack.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await stack.dispose();
   }
 }
 
@@ -163,16 +152,7 @@ async function resetClassify(page: Page): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-bench-'));
-  const stack = await startLocalStack({
-    s3Port: 0,
-    gpuHostPort: 0,
-    gatewayPort: 0,
-    dataDir,
-    publicDir: 'pwa/dist',
-    appOrigins: ['http://127.0.0.1:*', 'http://localhost:*'],
-    logLevel: 'warn',
-  });
+  const stack = await startTestStack({ publicDir: 'pwa/dist', logLevel: 'warn' });
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({
@@ -312,8 +292,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(figures));
   } finally {
     await browser?.close();
-    await stack.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await stack.dispose();
   }
 }
 
