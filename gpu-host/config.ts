@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnvironment } from '../platform/env-config.ts';
+import { logLevelSchema, parseEnvironment } from '../platform/env-config.ts';
 
 const executionProviderSchema = z.enum(['cuda', 'cpu']);
 export type ExecutionProviderName = z.infer<typeof executionProviderSchema>;
@@ -38,7 +38,7 @@ const envSchema = z.object({
     .default(64 * 1024 * 1024),
   MAX_QUEUE_SIZE: z.coerce.number().int().nonnegative().default(1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(30_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelSchema,
 });
 
 /** The inference host's configuration, read once at start-up. Every variable is in gpu-host/README.md. */

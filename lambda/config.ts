@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { modelNameSchema } from '../contracts/uploads.ts';
-import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../platform/env-config.ts';
+import {
+  type LogLevel,
+  logLevelSchema,
+  parseEnvironment,
+  s3ConnectionFrom,
+  s3EnvironmentSchema,
+} from '../platform/env-config.ts';
 import type { S3Connection } from '../platform/s3-client.ts';
 import { loadHmacKeys } from '../platform/secret-source.ts';
 import { urlListSchema } from '../platform/url-list.ts';
@@ -21,6 +27,7 @@ const envSchema = s3EnvironmentSchema.extend({
     .default(10 * 1024 * 1024),
   TOP_K: z.coerce.number().int().min(1).max(20).default(3),
   GIVE_UP_AFTER_SECONDS: z.coerce.number().positive().default(900),
+  LOG_LEVEL: logLevelSchema,
 });
 
 /** The Lambda's configuration, read once per cold start. */
@@ -42,6 +49,8 @@ export interface LambdaConfig {
   readonly topK: number;
   /** An upload without a verdict this long after it was stored ends with a final error. */
   readonly giveUpAfterMs: number;
+  /** Lines below this level are not written (`error` keeps only failures; `silent` none). */
+  readonly logLevel: LogLevel;
 }
 
 /** Reads and validates the environment; throws naming each bad variable. */
@@ -59,6 +68,7 @@ export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaCo
     maxImageBytes: e.MAX_IMAGE_BYTES,
     topK: e.TOP_K,
     giveUpAfterMs: e.GIVE_UP_AFTER_SECONDS * 1000,
+    logLevel: e.LOG_LEVEL,
   });
 }
 

@@ -18,6 +18,12 @@ export function parseEnvironment<S extends z.ZodType>(
   return parsed.data;
 }
 
+/** `LOG_LEVEL`, read by every part: pino's levels, `info` unless set. */
+export const logLevelSchema = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+export type LogLevel = z.infer<typeof logLevelSchema>;
+
 /** The variables that say how to reach S3; unset endpoint and keys mean AWS with the role's credentials. */
 export const s3EnvironmentSchema = z.object({
   AWS_REGION: z.string().default('us-east-1'),

@@ -135,6 +135,7 @@ export async function startLocalStack(
     GATEWAY_URL: gateway.url,
     RESULT_SIGNING_SECRET: secrets.resultSigningSecret,
     GIVE_UP_AFTER_SECONDS: String(options.giveUpAfterMs / 1000),
+    LOG_LEVEL: options.logLevel,
   });
   const lambdaSide = await startLambdaSide({
     s3,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type LambdaConfig, readLambdaConfig } from '../lambda/config.ts';
-import { parseEnvironment } from '../platform/env-config.ts';
+import { logLevelSchema, parseEnvironment } from '../platform/env-config.ts';
 import { LOCAL_BUCKET, LOCAL_GATEWAY_URL, LOCAL_INFERENCE_URL, LOCAL_S3_PORT } from './local-defaults.ts';
 import { LOCAL_S3_CREDENTIALS } from './local-s3.ts';
 import type { StackSecrets } from './stack-secrets.ts';
@@ -22,7 +22,7 @@ const envSchema = z.object({
   LAMBDA_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   REDRIVE_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
   SWEEP_AGE_SECONDS: z.coerce.number().positive().default(60),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelSchema,
 });
 
 /** `npm run start:s3`: the local S3 server, its S3 → Lambda bridge, the handler, the redrive queue and sweep. */
