@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scoredLabelSchema } from './prediction.ts';
+import { verdictSchema } from './prediction.ts';
 
 /**
  * The inference host's wire, as both sides see it: the Open Inference Protocol v2 (KServe v2 / Triton
@@ -184,13 +184,5 @@ export function parseClassification(entry: string): Classification {
  * The host's image route, `POST /v2/models/{model}[/versions/{v}]/classify?top_k=K`, a convenience beside
  * the protocol: the body is the encoded image, the answer its verdict. The Lambda uses `infer` instead.
  */
-export const imageClassificationSchema = z.object({
-  model: z.string().min(1),
-  modelVersion: z.string().min(1),
-  label: z.string().min(1),
-  confidence: z.number().min(0).max(1),
-  topK: z.array(scoredLabelSchema).min(1),
-  /** Below the model's out-of-distribution threshold; absent (or false) for models without one. */
-  outOfDistribution: z.boolean().optional(),
-});
+export const imageClassificationSchema = verdictSchema;
 export type ImageClassification = z.infer<typeof imageClassificationSchema>;
