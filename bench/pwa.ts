@@ -31,6 +31,7 @@ import {
   lighthouseMobile,
   SLOW_LINK,
   throttledServerVerdictMs,
+  timeToScreen,
 } from './pwa-phone.ts';
 
 const PHOTO = fileURLToPath(new URL('../e2e/fixtures/digit-photo.jpg', import.meta.url));
@@ -106,42 +107,9 @@ async function workerStages(page: Page, photo: Buffer) {
   );
 }
 
-/**
- * Chooses the photo and returns the ms from the input's change event to the first frame painted with
- * `testId` in the DOM.
- */
-async function chooseToScreen(page: Page, testId: string): Promise<number> {
-  await page.evaluate((id) => {
-    const w = window as unknown as { __chosenAt?: number; __shownAt?: number };
-    w.__chosenAt = undefined;
-    w.__shownAt = undefined;
-    // Inline arrows only: tsx names bound functions with a `__name` helper the page does not have.
-    document.addEventListener(
-      'change',
-      () => {
-        w.__chosenAt = performance.now();
-      },
-      { capture: true, once: true },
-    );
-    const observer = new MutationObserver(() => {
-      if (w.__chosenAt === undefined || !document.querySelector(`[data-testid="${id}"]`)) return;
-      observer.disconnect();
-      requestAnimationFrame(() => {
-        w.__shownAt = performance.now();
-      });
-    });
-    observer.observe(document.body, { childList: true, subtree: true });
-  }, testId);
-  await page.getByLabel('Choose an image').setInputFiles(PHOTO);
-  const handle = await page.waitForFunction(
-    () => {
-      const w = window as unknown as { __chosenAt?: number; __shownAt?: number };
-      return w.__shownAt !== undefined && w.__chosenAt !== undefined ? w.__shownAt - w.__chosenAt : null;
-    },
-    undefined,
-    { timeout: 30_000, polling: 10 },
-  );
-  return (await handle.jsonValue()) as number;
+/** Chooses the photo; ms from the input's change event to the first frame with `testId` in the DOM. */
+function chooseToScreen(page: Page, testId: string): Promise<number> {
+  return timeToScreen(page, PHOTO, testId, 30_000, 10);
 }
 
 /** Back to an empty Classify page (History and back remounts it) without reloading. */
