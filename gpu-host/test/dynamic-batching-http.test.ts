@@ -72,7 +72,7 @@ describe('dynamic batching over HTTP', () => {
   const callers = Array.from({ length: 240 }, (_, c) => ({ first: c * 3, rows: c % 7 === 0 ? 3 : 1 }));
 
   async function expectOwnRows(host: RunningGpuHost): Promise<void> {
-    const url = `${host.url}/v2/models/digits/infer`;
+    const url = `${host.url}/v2/models/digits/versions/1/infer`;
     const answers = await Promise.all(
       callers.map(({ first, rows }) => inferBinary(url, rowsOf(first, rows), rows)),
     );

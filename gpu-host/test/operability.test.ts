@@ -44,7 +44,7 @@ describe('metrics, request ids and logs', () => {
   });
 
   it('exposes Prometheus metrics: requests and failures per model and route, latency, queue, batches, images', async () => {
-    const infer = `${host.url}/v2/models/digits/infer`;
+    const infer = `${host.url}/v2/models/digits/versions/1/infer`;
     expect((await postInfer(infer, tensorRequest(2))).status).toBe(200);
     expect((await postInfer(infer, { inputs: [] })).status).toBe(400);
     expect((await imageRequest(infer, await mnistDigitImage(5, 0))).status).toBe(200);
@@ -116,7 +116,9 @@ describe('execution providers from configuration', () => {
         // A machine with onnxruntime-node's CUDA libraries and a GPU: CUDA is used.
         expect(meta.parameters.execution_provider).toBe('cuda');
       }
-      expect((await postInfer(`${host.url}/v2/models/digits/infer`, tensorRequest())).status).toBe(200);
+      expect((await postInfer(`${host.url}/v2/models/digits/versions/1/infer`, tensorRequest())).status).toBe(
+        200,
+      );
     } finally {
       await host.close();
     }
@@ -142,7 +144,7 @@ describe('graceful shutdown', () => {
           host: '127.0.0.1',
           port,
           method: 'POST',
-          path: '/v2/models/digits/infer',
+          path: '/v2/models/digits/versions/1/infer',
           headers: { 'content-length': body.length },
         },
         (res) => {
@@ -169,7 +171,7 @@ describe('graceful shutdown', () => {
 
   it('stops accepting, answers every request in flight, then stops', async () => {
     const host = await startTestHost({ MODEL_REPOSITORY: repository.path });
-    const url = `${host.url}/v2/models/digits/infer`;
+    const url = `${host.url}/v2/models/digits/versions/1/infer`;
     const queued = Array.from({ length: 20 }, () => postInfer(url, tensorRequest()).then((r) => r.status));
     const slow = slowUpload(host.port, 300);
     const deadline = Date.now() + 5_000;
