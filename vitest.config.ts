@@ -17,7 +17,7 @@ const INTEGRATION = [
 /**
  * Pure or local, but seconds to minutes each: model-quality sweeps over thousands of images, the
  * accuracy job's Hadoop-Streaming stand-ins and bundles (child processes, a local S3), property sweeps
- * of the MapReduce pipeline, and CDK synthesis.
+ * of the MapReduce pipeline, and the deploy tests (CDK synthesis, bundles, start-up scripts).
  */
 const SLOW = [
   'contracts/preprocess.test.ts',
@@ -27,10 +27,8 @@ const SLOW = [
   'mr/streaming-contract.test.ts',
   'mr/emr/finalize-report.test.ts',
   'mr/local/local-s3-endpoint.test.ts',
-  'deploy/test/cdk-nag.test.ts',
-  'deploy/test/pictor-stack.test.ts',
-  'deploy/test/release-bundle.test.ts',
-  'deploy/test/stack-hardening.test.ts',
+  // CDK synthesis, the release bundle, the hosts' start-up scripts run in a shell.
+  'deploy/test/**/*.test.ts',
 ];
 
 const NOT_VITEST = ['node_modules/**', 'e2e/**', '**/dist/**', '.data/**'];

@@ -9,8 +9,8 @@ import { startGateway } from '../gateway/gateway.ts';
 import type { GatewayContext } from '../gateway/gateway-context.ts';
 import { ModelCatalogue } from '../gateway/model-catalogue.ts';
 import { OutcomeLookup } from '../gateway/outcome-lookup.ts';
+import { PublicationLog } from '../gateway/publication-log.ts';
 import { createResultRelay, type ResultRelay } from '../gateway/result-relay.ts';
-import { ResultStore } from '../gateway/result-store.ts';
 import { resultMessage, uploadTopic } from '../gateway/server-messages.ts';
 import { registerSocketRoutes } from '../gateway/socket-routes.ts';
 import { verifyUploadToken } from '../gateway/upload-token.ts';
@@ -87,26 +87,29 @@ if (kind === 'gateway') {
   assertNativeUws();
   const app = uWS.App();
   const s3 = createS3Client(config.s3);
-  const results = new ResultStore(600_000, 200_000, 10_000);
-  const context: GatewayContext = {
-    app,
-    config,
-    s3,
-    results,
-    models: new ModelCatalogue(undefined, config.defaultModel),
-    outcomes: new OutcomeLookup(s3, config.bucket, results, app, silent),
-    log: silent,
-    onUnexpected: () => {},
-  };
-  const sockets = registerSocketRoutes(context);
   relay = createResultRelay({
     redisUrl: kind === 'uws-redis' ? redisUrl : undefined,
     ttlMs: 600_000,
     maxResults: 200_000,
   });
-  // As gateway.ts will: every result from the relay goes to this gateway's subscribers of its upload.
+  const pushes = new PublicationLog();
+  const context: GatewayContext = {
+    app,
+    config,
+    s3,
+    results: relay,
+    pushes,
+    models: new ModelCatalogue(undefined, config.defaultModel),
+    outcomes: new OutcomeLookup(s3, config.bucket, relay, silent),
+    log: silent,
+    onUnexpected: () => {},
+  };
+  const sockets = registerSocketRoutes(context);
+  // As gateway.ts does: every result from the relay goes to this gateway's subscribers of its upload.
   await relay.start((result) => {
-    app.publish(uploadTopic(resultUploadId(result)), JSON.stringify(resultMessage(result)));
+    const uploadId = resultUploadId(result);
+    pushes.record(uploadId);
+    app.publish(uploadTopic(uploadId), JSON.stringify(resultMessage(result)));
   });
   // With Redis, results are taken in by another gateway's relay and reach this one through Redis.
   intake =

@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { resultUploadId } from '../contracts/results.ts';
 import { HttpExchange, methodNotAllowed } from '../platform/http-exchange.ts';
 import { RouteMethods } from '../platform/route-methods.ts';
 import { createS3Client, type S3Timeouts } from '../platform/s3-client.ts';
@@ -10,10 +11,13 @@ import { registerLabelRoutes } from './label-routes.ts';
 import { ModelCatalogue } from './model-catalogue.ts';
 import { registerModelRoutes } from './model-routes.ts';
 import { OutcomeLookup } from './outcome-lookup.ts';
+import { PublicationLog } from './publication-log.ts';
+import { redactRedisUrl } from './redis-connection.ts';
 import { registerReportRoutes } from './report-routes.ts';
+import { createResultRelay, type ResultRelay } from './result-relay.ts';
 import { registerResultRoutes } from './result-routes.ts';
-import { ResultStore } from './result-store.ts';
 import { appSecurityHeaders, uploadOrigin } from './security-headers.ts';
+import { resultMessage, uploadTopic } from './server-messages.ts';
 import { registerSocketRoutes } from './socket-routes.ts';
 import { StaticFiles } from './static-files.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
@@ -21,7 +25,8 @@ import { registerUploadRoutes } from './upload-routes.ts';
 export interface RunningGateway {
   readonly port: number;
   readonly url: string;
-  readonly results: ResultStore;
+  /** Results and how they reach every gateway: in memory, or shared through Redis (REDIS_URL). */
+  readonly results: ResultRelay;
   /** Stops listening, closes every WebSocket (code 1001), resolves when done. */
   close(): Promise<void>;
 }
@@ -48,18 +53,37 @@ export async function startGateway(
   const routes = new RouteMethods(uWS.App());
   const { app } = routes;
   const s3 = createS3Client(config.s3, GATEWAY_S3_TIMEOUTS);
-  const results = new ResultStore(
-    config.resultTtlSeconds * 1000,
-    config.maxStoredResults,
-    config.maxStoredErrors,
-  );
+  const results = createResultRelay({
+    redisUrl: config.redisUrl,
+    ttlMs: config.resultTtlSeconds * 1000,
+    maxResults: config.maxStoredResults,
+    maxErrors: config.maxStoredErrors,
+    onInvalid: (reason) => log.warn({ reason }, 'ignored a message on the result channel'),
+    onRedisError: (error) => log.warn({ err: error }, 'Redis connection error'),
+  });
+  const pushes = new PublicationLog();
+  // Every result any gateway takes in (this one's included) reaches this gateway's subscribers here.
+  try {
+    await results.start((result) => {
+      const uploadId = resultUploadId(result);
+      pushes.record(uploadId);
+      app.publish(uploadTopic(uploadId), JSON.stringify(resultMessage(result)));
+    });
+  } catch (error) {
+    // Without this, ioredis would keep reconnecting and hold the process open.
+    await results.close().catch(() => {});
+    s3.destroy();
+    throw error;
+  }
+  if (config.redisUrl) log.info({ redis: redactRedisUrl(config.redisUrl) }, 'sharing results through Redis');
   const context: GatewayContext = {
     app,
     config,
     s3,
     results,
+    pushes,
     models: new ModelCatalogue(config.inferenceUrl, config.defaultModel),
-    outcomes: new OutcomeLookup(s3, config.bucket, results, app, log),
+    outcomes: new OutcomeLookup(s3, config.bucket, results, log),
     log,
     onUnexpected: (error) => log.error({ err: error }, 'request failed'),
   };
@@ -99,7 +123,13 @@ export async function startGateway(
     exchange.error(methodNotAllowed(exchange.method, exchange.path, ['GET']), context.onUnexpected);
   });
 
-  const { listenSocket, port } = await listenExclusive(app, config.bind, config.port, 'gateway');
+  const { listenSocket, port } = await listenExclusive(app, config.bind, config.port, 'gateway').catch(
+    async (error: unknown) => {
+      await results.close().catch(() => {});
+      s3.destroy();
+      throw error;
+    },
+  );
   log.info({ port, publicDir: config.publicDir, bucket: config.bucket }, 'gateway listening');
   return {
     port,
@@ -109,6 +139,7 @@ export async function startGateway(
       uWS.us_listen_socket_close(listenSocket);
       for (const ws of sockets) ws.end(1001, 'server shutting down');
       sockets.clear();
+      await results.close();
       context.s3.destroy();
     },
   };

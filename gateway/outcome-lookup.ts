@@ -1,20 +1,21 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Logger } from 'pino';
 import type { UploadResult } from '../contracts/results.ts';
 import { readOutcomeRecord } from '../platform/outcome-record.ts';
-import { isFinal, type ResultStore } from './result-store.ts';
-import { resultMessage, uploadTopic } from './server-messages.ts';
+import type { ResultRelay } from './result-relay.ts';
+import { isFinal } from './result-store.ts';
 
 /** How long one S3 lookup may take before the answer is "not known yet". */
 const LOOKUP_TIMEOUT_MS = 3_000;
 
 /**
- * Finds an upload's result: in memory first, then, when memory holds nothing final, in its S3
- * outcome record (the source of truth), so a restarted gateway, or one that was down while the
- * upload was processed, still answers. A result found in S3 is stored and published to the upload's
- * subscribers once (the store calls a second copy a duplicate). Concurrent lookups of one upload
- * share one S3 request; an S3 failure or timeout answers with what memory has.
+ * Finds an upload's result: in the relay's cache first (this process's memory, or Redis shared by every
+ * gateway), then, when it holds nothing final, in the upload's S3 outcome record (the source of truth),
+ * so a restarted gateway, one that was down while the upload was processed, or a cache that expired or
+ * lost the entry still answers. A result found in S3 is handed to the relay, which stores it and
+ * announces it to the upload's subscribers on every gateway once (a second copy is a duplicate).
+ * Concurrent lookups of one upload on this gateway share one S3 request; a cache or S3 failure or
+ * timeout answers with what is known, never an exception.
  */
 export class OutcomeLookup {
   private readonly inFlight = new Map<string, Promise<UploadResult | undefined>>();
@@ -22,21 +23,30 @@ export class OutcomeLookup {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
-    private readonly results: ResultStore,
-    private readonly app: TemplatedApp,
+    private readonly relay: ResultRelay,
     private readonly log: Logger,
   ) {}
 
   /** The best result known for the upload: final if one exists anywhere, else a non-final error or undefined. */
   async find(uploadId: string): Promise<UploadResult | undefined> {
-    const inMemory = this.results.get(uploadId);
-    if (inMemory && isFinal(inMemory)) return inMemory;
+    const cached = await this.fromCache(uploadId);
+    if (cached && isFinal(cached)) return cached;
     let pending = this.inFlight.get(uploadId);
     if (!pending) {
       pending = this.fromS3(uploadId).finally(() => this.inFlight.delete(uploadId));
       this.inFlight.set(uploadId, pending);
     }
-    return (await pending) ?? this.results.get(uploadId);
+    return (await pending) ?? cached;
+  }
+
+  private async fromCache(uploadId: string): Promise<UploadResult | undefined> {
+    try {
+      return await this.relay.lookup(uploadId);
+    } catch (error) {
+      // Redis unreachable: S3 still has every final outcome.
+      this.log.warn({ uploadId, err: error }, 'result cache lookup failed; asking S3');
+      return undefined;
+    }
   }
 
   private async fromS3(uploadId: string): Promise<UploadResult | undefined> {
@@ -49,13 +59,17 @@ export class OutcomeLookup {
         AbortSignal.timeout(LOOKUP_TIMEOUT_MS),
       );
     } catch (error) {
-      this.log.warn({ uploadId, err: error }, 'outcome lookup in S3 failed; answering from memory');
+      this.log.warn({ uploadId, err: error }, 'outcome lookup in S3 failed; answering from the cache');
       return undefined;
     }
     if (!recorded) return undefined;
-    if (this.results.put(recorded) !== 'duplicate') {
-      this.app.publish(uploadTopic(uploadId), JSON.stringify(resultMessage(recorded)));
+    try {
+      // Stored and announced to every gateway's subscribers, unless the cache already had it.
+      await this.relay.accept(recorded);
+    } catch (error) {
+      // The caller still gets the recorded outcome; other gateways find it in S3 themselves.
+      this.log.warn({ uploadId, err: error }, 'could not share the outcome found in S3');
     }
-    return this.results.get(uploadId);
+    return recorded;
   }
 }

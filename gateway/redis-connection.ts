@@ -22,3 +22,27 @@ export function connectRedis(url: string, name: string, onError: (error: Error) 
   redis.on('error', onError);
   return redis;
 }
+
+/** REDIS_URL without its password, for messages and logs. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable REDIS_URL)';
+  }
+}
+
+/** A gateway configured for Redis that cannot reach it at start-up. */
+export class RedisUnavailableError extends Error {
+  override readonly name = 'RedisUnavailableError';
+  constructor(url: string, cause: unknown) {
+    super(
+      `REDIS_URL=${redactRedisUrl(url)} cannot be reached (${cause instanceof Error ? cause.message : String(cause)}). ` +
+        'Start Redis there (locally: redis-server --port <port>), fix REDIS_URL, or unset REDIS_URL to run a ' +
+        'single gateway that keeps results in its own memory.',
+      { cause },
+    );
+  }
+}

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { type UploadResult, uploadResultSchema } from '../contracts/results.ts';
 import type { ResultCache } from './result-cache.ts';
 import { resultIdentity } from './result-cache.ts';
-import type { StoreOutcome } from './result-store.ts';
+import { isFinal, type StoreOutcome } from './result-store.ts';
 
 export interface RedisResultCacheOptions {
   readonly ttlMs: number;
@@ -21,14 +21,16 @@ export interface RedisResultCacheOptions {
 
 /**
  * Stores a result under the cache's rules in one atomic step (a Lua script, so two gateways storing at
- * once cannot both win): a stored prediction is final; the same error again is a duplicate; otherwise
+ * once cannot both win), the same rules as the in-memory ResultStore: the first final result (a
+ * prediction or a final error) wins, a later one is a duplicate; the same error again is a duplicate;
+ * a non-final error is replaced by what comes next. Otherwise
  * the entry is (re)written with its TTL, indexed by kind in a sorted set by time, expired members are
  * forgotten, the oldest entries of the same kind beyond its cap are deleted, and the result is
  * published on the announce channel, if any.
  */
 const PUT_SCRIPT = `
-local current = redis.call('HGET', KEYS[1], 'identity')
-if current and (current == 'prediction' or current == ARGV[1]) then return 'duplicate' end
+local current, final = unpack(redis.call('HMGET', KEYS[1], 'identity', 'final'))
+if current and (final == '1' or current == 'prediction' or current == ARGV[1]) then return 'duplicate' end
 local time = redis.call('TIME')
 local now, ttl = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), tonumber(ARGV[3])
 -- Ordered by Redis's clock (not each gateway's), ties within a millisecond by a counter.
@@ -36,10 +38,11 @@ local now, ttl = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local score = string.format('%.0f', now * 1000 + redis.call('INCR', KEYS[4]) % 1000)
 local expired = string.format('%.0f', (now - ttl) * 1000)
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'identity', ARGV[1], 'body', ARGV[2])
+redis.call('HSET', KEYS[1], 'identity', ARGV[1], 'body', ARGV[2], 'final', ARGV[9])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[5])
 redis.call('ZREM', KEYS[3], ARGV[5])
+-- Verdicts and errors are indexed and capped apart: errors (final or not) only ever evict errors.
 local index, cap = KEYS[3], tonumber(ARGV[7])
 if ARGV[1] == 'prediction' then index, cap = KEYS[2], tonumber(ARGV[6]) end
 redis.call('ZADD', index, score, ARGV[5])
@@ -92,6 +95,7 @@ export class RedisResultCache implements ResultCache {
       this.options.maxPredictions,
       this.options.maxErrors,
       this.options.announceOn ?? '',
+      isFinal(result) ? '1' : '0',
     );
     if (outcome !== 'stored' && outcome !== 'replaced' && outcome !== 'duplicate') {
       throw new Error(`the result cache script answered ${String(outcome)}; is REDIS_URL a Redis server?`);

@@ -1,18 +1,21 @@
 import type { HmacKeys } from '../contracts/hmac-keys.ts';
 import { type UploadResult, uploadResultSchema } from '../contracts/results.ts';
+import { describeIssue } from '../contracts/zod-issues.ts';
 import { HttpError } from '../platform/http-error.ts';
 import { verifyResultSignature } from '../platform/result-signature.ts';
-import type { ResultStore, StoreOutcome } from './result-store.ts';
+import type { ResultRelay } from './result-relay.ts';
+import type { StoreOutcome } from './result-store.ts';
 
 /**
  * Accepts a result from the Lambda: signature and timestamp first (a forged or replayed-late body is
- * refused before it is even parsed), then the schema, then the store, which drops duplicates.
+ * refused before it is even parsed), then the schema, then the relay, which drops duplicates and
+ * announces the rest to every gateway. A cache that cannot be reached is a 503: the Lambda retries.
  */
 export async function ingestResult(
   body: Buffer,
   signatureHeader: string,
   secret: string | HmacKeys,
-  store: ResultStore,
+  relay: ResultRelay,
   nowSeconds: number,
 ): Promise<{ result: UploadResult; outcome: StoreOutcome }> {
   const text = body.toString('utf8');
@@ -26,8 +29,18 @@ export async function ingestResult(
   }
   const parsed = uploadResultSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new HttpError(400, 'invalid_result', `${issue?.path.join('.') || 'result'}: ${issue?.message}`);
+    throw new HttpError(400, 'invalid_result', describeIssue(parsed.error, 'result'));
   }
-  return { result: parsed.data, outcome: store.put(parsed.data) };
+  let outcome: StoreOutcome;
+  try {
+    outcome = await relay.accept(parsed.data);
+  } catch (error) {
+    throw new HttpError(
+      503,
+      'results_unavailable',
+      `the result could not be stored (${error instanceof Error ? error.message : String(error)}); retry`,
+      { 'retry-after': '1' },
+    );
+  }
+  return { result: parsed.data, outcome };
 }

@@ -3,11 +3,14 @@ import { HttpExchange, headersOf } from '../platform/http-exchange.ts';
 import { readBody } from '../platform/read-body.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { ingestResult } from './result-ingest.ts';
-import { resultMessage, uploadTopic } from './server-messages.ts';
+import { uploadTopic } from './server-messages.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-/** `POST /internal/results`: the Lambda's signed result, stored and pushed to the upload's subscribers. */
+/**
+ * `POST /internal/results`: the Lambda's signed result, handed to the relay, which stores it and
+ * announces it to every gateway; each gateway (this one included) pushes it to its own subscribers.
+ */
 export function registerResultRoutes({ app, config, results, log, onUnexpected }: GatewayContext): void {
   app.post('/internal/results', (res, req) => {
     const guard = new HttpExchange(res);
@@ -22,12 +25,8 @@ export function registerResultRoutes({ app, config, results, log, onUnexpected }
         Date.now() / 1000,
       );
       const uploadId = resultUploadId(result);
-      let delivered = 0;
-      if (outcome !== 'duplicate') {
-        const topic = uploadTopic(uploadId);
-        delivered = app.numSubscribers(topic);
-        app.publish(topic, JSON.stringify(resultMessage(result)));
-      }
+      // This gateway's subscribers only; with Redis, others may hold the browser's socket.
+      const delivered = outcome === 'duplicate' ? 0 : app.numSubscribers(uploadTopic(uploadId));
       log.info({ uploadId, type: result.type, outcome, delivered }, 'result received');
       guard.json(200, { outcome, delivered });
     })().catch((error: unknown) => guard.error(error, onUnexpected));

@@ -55,12 +55,12 @@ describe('ResultStore', () => {
   });
 
   it('forgets results after their time to live', () => {
-    let now = 0;
+    let now = 50_000;
     const store = new ResultStore(1_000, 10, 10, () => now);
     store.put(prediction(A));
-    now = 999;
+    now = 51_000;
     expect(store.get(A)).toBeDefined();
-    now = 1_000;
+    now = 51_001;
     expect(store.get(A)).toBeUndefined();
   });
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { resultUploadId, type UploadResult } from '../contracts/results.ts';
 
 /** What storing a result did. */
@@ -50,35 +51,22 @@ export class ResultStore {
   }
 }
 
-/** A map with a time to live and a capacity; the oldest entries go first. */
+/** A map with a time to live and a capacity (lru-cache); the least recently stored entries go first. */
 class BoundedPool {
-  private readonly entries = new Map<string, { result: UploadResult; expiresAt: number }>();
+  private readonly entries: LRUCache<string, UploadResult>;
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly capacity: number,
-    private readonly now: () => number,
-  ) {}
+  constructor(ttlMs: number, capacity: number, now: () => number) {
+    // ttlResolution 0: expiry is judged against the clock at each read, not a clock cached for a tick.
+    this.entries = new LRUCache({ max: capacity, ttl: ttlMs, ttlResolution: 0, perf: { now } });
+  }
 
   get(uploadId: string): UploadResult | undefined {
-    const entry = this.entries.get(uploadId);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.entries.delete(uploadId);
-      return undefined;
-    }
-    return entry.result;
+    // peek: a read does not make an entry younger; expired entries read as absent.
+    return this.entries.peek(uploadId);
   }
 
   set(uploadId: string, result: UploadResult): void {
-    this.entries.delete(uploadId);
-    this.entries.set(uploadId, { result, expiresAt: this.now() + this.ttlMs });
-    // Map iteration is insertion order, so the oldest entries go first.
-    const now = this.now();
-    for (const [id, entry] of this.entries) {
-      if (this.entries.size <= this.capacity && entry.expiresAt > now) break;
-      this.entries.delete(id);
-    }
+    this.entries.set(uploadId, result);
   }
 
   delete(uploadId: string): void {

@@ -1,19 +1,19 @@
+import { LRUCache } from 'lru-cache';
+
 /** A bounded set of ids, oldest forgotten first: remembers what was already handled, in constant memory. */
 export class SeenIds {
-  private readonly ids = new Set<string>();
+  private readonly ids: LRUCache<string, true>;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.ids = new LRUCache({ max: capacity });
+  }
 
   has(id: string): boolean {
     return this.ids.has(id);
   }
 
   add(id: string): void {
-    this.ids.delete(id);
-    this.ids.add(id);
-    while (this.ids.size > this.capacity) {
-      const oldest = this.ids.values().next().value as string;
-      this.ids.delete(oldest);
-    }
+    // set() makes an id seen again the newest, as before.
+    this.ids.set(id, true);
   }
 }

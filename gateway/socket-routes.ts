@@ -1,5 +1,6 @@
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { clientMessageSchema, type ServerMessage } from '../contracts/ws-messages.ts';
+import { describeIssue } from '../contracts/zod-issues.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { isFinal } from './result-store.ts';
 import { resultMessage, uploadTopic } from './server-messages.ts';
@@ -9,6 +10,8 @@ const MAX_SUBSCRIPTIONS_PER_SOCKET = 64;
 
 interface SocketData {
   readonly remote: string;
+  /** Set on close: a lookup that finishes later must not touch the socket (uWS throws). */
+  closed: boolean;
 }
 
 /**
@@ -18,7 +21,7 @@ interface SocketData {
 export function registerSocketRoutes({
   app,
   config,
-  results,
+  pushes,
   outcomes,
   log,
 }: GatewayContext): Set<WebSocket<SocketData>> {
@@ -41,7 +44,7 @@ export function registerSocketRoutes({
     closeOnBackpressureLimit: 1,
     upgrade: (res, req, context) => {
       res.upgrade<SocketData>(
-        { remote: Buffer.from(res.getRemoteAddressAsText()).toString() },
+        { remote: Buffer.from(res.getRemoteAddressAsText()).toString(), closed: false },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -60,11 +63,10 @@ export function registerSocketRoutes({
       }
       const parsed = clientMessageSchema.safeParse(json);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
         return send(ws, {
           type: 'rejected',
           code: 'invalid_message',
-          message: `${issue?.path.join('.') || 'message'}: ${issue?.message}`,
+          message: describeIssue(parsed.error, 'message'),
         });
       }
       const message = parsed.data;
@@ -88,22 +90,31 @@ export function registerSocketRoutes({
           message: `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} uploads per connection`,
         });
       }
-      ws.subscribe(uploadTopic(message.uploadId));
-      const stored = results.get(message.uploadId);
-      ws.cork(() => {
-        send(ws, { type: 'subscribed', uploadId: message.uploadId });
-        // A result that arrived before the subscription is delivered now.
-        if (stored) send(ws, resultMessage(stored));
-      });
-      if (!stored || !isFinal(stored)) {
-        // Not final in memory (a restarted gateway, one that was down meanwhile): the S3 outcome
-        // record, if there is one, is stored and published to this upload's subscribers, this one included.
-        void outcomes
-          .find(message.uploadId)
-          .catch((error: unknown) => log.warn({ err: error }, 'lookup failed'));
-      }
+      const { uploadId } = message;
+      const topic = uploadTopic(uploadId);
+      // Subscribed first, then looked up: a result is either pushed from now on or found by the lookup.
+      ws.subscribe(topic);
+      const mark = pushes.mark();
+      // Read now: a closed uWS socket throws on every method, getUserData included.
+      const data = ws.getUserData();
+      send(ws, { type: 'subscribed', uploadId });
+      // A result that arrived before the subscription (on any gateway: the relay's cache, then the S3
+      // outcome record, which the lookup also announces to every gateway's subscribers).
+      void outcomes
+        .find(uploadId)
+        .then((found) => {
+          if (!found || data.closed || !ws.isSubscribed(topic)) return;
+          // A push since subscribing reached this socket; anything newer is still on its way by push.
+          if (pushes.pushedSince(uploadId, mark)) return;
+          ws.cork(() => send(ws, resultMessage(found)));
+          // Nothing comes after a final result: leaving the topic keeps its push (maybe still on the
+          // bus) from arriving a second time, and frees the subscription slot.
+          if (isFinal(found)) ws.unsubscribe(topic);
+        })
+        .catch((error: unknown) => log.warn({ err: error, uploadId }, 'lookup failed'));
     },
     close: (ws) => {
+      ws.getUserData().closed = true;
       sockets.delete(ws);
     },
   });

@@ -7,7 +7,8 @@ import { loadOrCreateSecrets } from './stack-secrets.ts';
 import { onStopSignals } from './stop-signals.ts';
 
 // `npm run start:gateway`: the gateway in the foreground, configured by its own variables (as in AWS),
-// with the local defaults filled in: the local S3 on :4569 and the data folder's secrets.
+// with the local defaults filled in: the local S3 on :4569 and the data folder's secrets. REDIS_URL, if
+// set, is passed through: several of these processes then share results through that Redis.
 const dataDir = process.env.DATA_DIR ?? '.data';
 const secrets = await loadOrCreateSecrets(dataDir);
 const config = readGatewayConfig({
@@ -21,5 +22,11 @@ const config = readGatewayConfig({
   ...process.env,
 });
 const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-const gateway = await startGateway(config, log);
+const gateway = await startGateway(config, log).catch((error: unknown) => {
+  // A start-up failure (REDIS_URL unreachable, the port taken) says what to fix, not a stack trace.
+  const message = error instanceof Error ? error.message : String(error);
+  log.fatal({ err: error }, message);
+  process.stderr.write(`gateway did not start: ${message}\n`);
+  process.exit(1);
+});
 onStopSignals(log, () => gateway.close());

@@ -26,6 +26,6 @@ new PictorStack(app, config.stackName, {
   // in cdk.context.json (deploy/lib/machine-images.ts); without (synthesis in CI) nothing is looked up.
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: config.region ?? process.env.CDK_DEFAULT_REGION },
   description:
-    'Pictor: image classification (S3, Lambda, EC2 inference host, gateway, WAF, alarms, EMR roles)',
+    'Pictor: image classification (S3, Lambdas, inference and gateway Auto Scaling groups, ElastiCache, WAF, alarms, EMR roles)',
 });
 app.synth();

@@ -16,9 +16,9 @@ export interface ClassifyFunctionProps {
   /** Folder holding `index.mjs`, the esbuild bundle of lambda/handler.ts. */
   readonly codeDir: string;
   readonly bucket: s3.IBucket;
-  /** The inference host's base URL, e.g. `http://ip-10-40-4-5.ec2.internal:8000`. */
+  /** The inference hosts' internal load balancer, e.g. `http://inference.pictor.internal:8000`. */
   readonly inferenceUrl: string;
-  /** Where results are posted; the gateway instance's private address. */
+  /** Where results are posted: the internal listener in front of every gateway. */
   readonly gatewayUrl: string;
   readonly resultSigningSecret: secretsmanager.ISecret;
   readonly defaultModel: string;
@@ -64,18 +64,35 @@ if (worstCaseMs() >= TIMEOUT.toMilliseconds()) {
 export const ASYNC_RETRIES = 2;
 
 /**
- * The S3-triggered classifier (lambda/handler.ts): in the VPC to reach the gpu-host, retried twice by
- * Lambda's async invocation, then parked in a dead-letter queue. A re-drive of that queue (a later
- * issue: lambda/redrive-handler.ts) gets its own function beside this one, reading `deadLetterQueue`
- * — see pictor-stack.ts.
+ * The S3-triggered classifier (lambda/handler.ts): in the VPC to reach the gpu-hosts and the gateways,
+ * retried twice by Lambda's async invocation, then parked in a dead-letter queue. The scheduled
+ * re-drive (redrive-function.ts) shares its environment, permissions and security group.
  */
 export class ClassifyFunction extends Construct {
   readonly function: lambda.Function;
   readonly deadLetterQueue: sqs.Queue;
   readonly securityGroup: ec2.SecurityGroup;
+  /** The function's environment: the re-drive runs the same code with the same settings. */
+  readonly environment: Readonly<Record<string, string>>;
+  private readonly bucket: s3.IBucket;
+  private readonly resultSigningSecret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: ClassifyFunctionProps) {
     super(scope, id);
+    this.bucket = props.bucket;
+    this.resultSigningSecret = props.resultSigningSecret;
+    this.environment = {
+      INFERENCE_URL: props.inferenceUrl,
+      INFERENCE_TIMEOUT_MS: String(TIME_BUDGET.inferenceTimeoutMs),
+      INFERENCE_ATTEMPTS: String(TIME_BUDGET.inferenceAttempts),
+      GATEWAY_URL: props.gatewayUrl,
+      GATEWAY_TIMEOUT_MS: String(TIME_BUDGET.gatewayTimeoutMs),
+      // Only the ARN: the handler reads the key from Secrets Manager at cold start and caches it
+      // (lambda/config.ts, platform/secret-source.ts), so a rotated key needs no redeploy.
+      RESULT_SIGNING_SECRET_ARN: props.resultSigningSecret.secretArn,
+      DEFAULT_MODEL: props.defaultModel,
+      TOP_K: String(props.topK),
+    };
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -108,44 +125,38 @@ export class ClassifyFunction extends Construct {
       vpcSubnets: props.subnets,
       securityGroups: [this.securityGroup],
       logGroup,
-      environment: {
-        INFERENCE_URL: props.inferenceUrl,
-        INFERENCE_TIMEOUT_MS: String(TIME_BUDGET.inferenceTimeoutMs),
-        INFERENCE_ATTEMPTS: String(TIME_BUDGET.inferenceAttempts),
-        GATEWAY_URL: props.gatewayUrl,
-        GATEWAY_TIMEOUT_MS: String(TIME_BUDGET.gatewayTimeoutMs),
-        // Only the ARN: the handler reads the key from Secrets Manager at cold start and caches it
-        // (lambda/config.ts, platform/secret-source.ts), so a rotated key needs no redeploy.
-        RESULT_SIGNING_SECRET_ARN: props.resultSigningSecret.secretArn,
-        DEFAULT_MODEL: props.defaultModel,
-        TOP_K: String(props.topK),
-      },
+      environment: { ...this.environment },
     });
 
-    props.resultSigningSecret.grantRead(this.function);
-    // Exactly what the handler does: one GetObject per upload, one PutObject per prediction, and the
-    // upload's outcome record read (is it done already?) and written (lambda/README.md).
-    this.function.addToRolePolicy(
+    this.grantUploadProcessing(this.function);
+  }
+
+  /**
+   * What processing an upload takes (lambda/process-upload.ts): the signing key; one GetObject per
+   * upload, one PutObject per prediction, and the upload's outcome record read (is it done already?)
+   * and written (lambda/README.md); ListBucket, without which a GetObject of an outcome not yet
+   * written answers 403 instead of 404 (and the re-drive's sweep lists uploads/ and outcomes/).
+   */
+  grantUploadProcessing(fn: lambda.IFunction): void {
+    this.resultSigningSecret.grantRead(fn);
+    const bucket = this.bucket;
+    fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [
-          props.bucket.arnForObjects(`${UPLOADS_PREFIX}*`),
-          props.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`),
-        ],
+        resources: [bucket.arnForObjects(`${UPLOADS_PREFIX}*`), bucket.arnForObjects(`${OUTCOMES_PREFIX}*`)],
       }),
     );
-    this.function.addToRolePolicy(
+    fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],
         resources: [
-          props.bucket.arnForObjects(`${PREDICTIONS_PREFIX}*`),
-          props.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`),
+          bucket.arnForObjects(`${PREDICTIONS_PREFIX}*`),
+          bucket.arnForObjects(`${OUTCOMES_PREFIX}*`),
         ],
       }),
     );
-    // Without ListBucket, a GetObject of an outcome not yet written answers 403 instead of 404.
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
     );
   }
 }

@@ -68,6 +68,19 @@ const contextSchema = z.object({
   noncurrentVersionDays: z.coerce.number().int().min(1).max(3650).default(30),
   logRetentionDays: z.coerce.number().int().min(1).max(3650).default(90),
   destroyDataOnDelete: flag.default(false),
+  /** Gateways in their Auto Scaling group: at least two, one per AZ, so one can die unnoticed. */
+  gatewayMinCount: z.coerce.number().int().min(2).max(100).default(2),
+  gatewayDesiredCount: z.coerce.number().int().min(2).max(100).default(2),
+  gatewayMaxCount: z.coerce.number().int().min(3).max(100).default(4),
+  /** Inference hosts in theirs: one by default (a GPU host is the bill), replaced when unhealthy. */
+  inferenceMinCount: z.coerce.number().int().min(1).max(100).default(1),
+  inferenceDesiredCount: z.coerce.number().int().min(1).max(100).default(1),
+  inferenceMaxCount: z.coerce.number().int().min(2).max(100).default(3),
+  /** The ElastiCache (Valkey) node type of the gateways' result cache (a primary and a replica). */
+  cacheNodeType: z
+    .string()
+    .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type like cache.t4g.micro')
+    .default('cache.t4g.micro'),
 });
 
 /** The deployment's settings, read once from CDK context (`-c key=value`). */
@@ -96,6 +109,17 @@ export function readDeployConfig(get: (key: string) => unknown): DeployConfig {
     throw new Error(
       'deploy context is invalid: an https appOrigin needs certificateArn for the load balancer',
     );
+  }
+  for (const group of ['gateway', 'inference'] as const) {
+    const [min, desired, max] = (['Min', 'Desired', 'Max'] as const).map(
+      (k) => parsed.data[`${group}${k}Count`],
+    );
+    if (min === undefined || desired === undefined || max === undefined) continue;
+    if (!(min <= desired && desired <= max && min < max)) {
+      throw new Error(
+        `deploy context is invalid: ${group}MinCount ≤ ${group}DesiredCount ≤ ${group}MaxCount and ${group}MinCount < ${group}MaxCount must hold (got ${min}, ${desired}, ${max}); a rolling update starts one host beyond the minimum`,
+      );
+    }
   }
   return Object.freeze(parsed.data);
 }

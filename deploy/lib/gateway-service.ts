@@ -1,15 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { LABELS_PREFIX, OUTCOMES_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX } from '../../contracts/s3-keys.ts';
-import { grantReadAsset, hostServiceUserData, INSTALL_DIR, signalWhenReady } from './host-user-data.ts';
+import { type GroupSize, HostGroup } from './host-group.ts';
+import { grantReadAsset, hostServiceUserData, INSTALL_DIR } from './host-user-data.ts';
 import { pinnedImage, ubuntu2404Parameter } from './machine-images.ts';
+import type { ResultCache } from './result-cache.ts';
 
 export interface GatewayServiceProps {
   readonly vpc: ec2.IVpc;
@@ -23,8 +24,12 @@ export interface GatewayServiceProps {
   /** Where ALB access logs go (`alb/` prefix). */
   readonly logBucket: s3.IBucket;
   readonly bucket: s3.IBucket;
-  /** `http://inference.pictor.internal:8000`: a stable name, so a new gpu-host leaves this instance be. */
+  /** `http://inference.pictor.internal:8000`: the internal load balancer in front of the gpu-hosts. */
   readonly inferenceUrl: string;
+  /** The shared result store (ElastiCache): every gateway's REDIS_URL. */
+  readonly cache: ResultCache;
+  /** How many gateways (deploy-config: gatewayMin/Max/DesiredCount); at least two, in two AZs. */
+  readonly size: GroupSize;
   readonly resultSigningSecret: secretsmanager.ISecret;
   readonly uploadTokenSecret: secretsmanager.ISecret;
   readonly defaultModel: string;
@@ -33,16 +38,44 @@ export interface GatewayServiceProps {
 }
 
 export const GATEWAY_PORT = 8080;
+export const GATEWAY_HEALTH_PATH = '/api/health';
 /** Longer than the gateway's WebSocket idleTimeout (120 s), so the gateway, not the ALB, ends idle sockets. */
 const ALB_IDLE_TIMEOUT = Duration.seconds(180);
+/** Written before each start of the gateway: `REDIS_URL=rediss://:<token>@<host>:<port>` (root only). */
+export const REDIS_ENV_FILE = '/run/pictor-gateway-redis.env';
+const REDIS_ENV_SCRIPT = '/usr/local/bin/pictor-gateway-redis-env';
 
 /**
- * The gateway (gateway/: app, presign, WebSocket push) on one EC2 instance behind an internet-facing
- * ALB. One instance on purpose: verdicts wait in that process's memory, so a second instance would
- * need a shared result store (e.g. ElastiCache pub/sub) — see deploy/README.md.
+ * The script that writes `REDIS_URL=rediss://:<token>@<host>:<port>` into `envFile` (mode 600): the
+ * cache's AUTH token read from Secrets Manager with the instance role, so it is in no template, user
+ * data or process list. Values may be CDK tokens (resolved at deploy time).
+ */
+export function redisEnvScript(options: {
+  region: string;
+  secretArn: string;
+  host: string;
+  port: string;
+  envFile: string;
+}): string[] {
+  return [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    'export PATH="$PATH:/snap/bin"',
+    `TOKEN="$(aws secretsmanager get-secret-value --region ${options.region} --secret-id ${options.secretArn} --query SecretString --output text)"`,
+    // A token that is not one line of URL-safe characters would make a REDIS_URL the gateway refuses.
+    `[[ "$TOKEN" =~ ^[A-Za-z0-9]+$ ]] || { echo 'the cache token must be letters and digits' >&2; exit 1; }`,
+    `umask 077 && printf 'REDIS_URL=rediss://:%s@%s:%s\\n' "$TOKEN" ${options.host} ${options.port} > ${options.envFile}`,
+  ];
+}
+
+/**
+ * The gateways (gateway/: app, presign, WebSocket push) in an Auto Scaling group over two AZs behind
+ * an internet-facing ALB. They share nothing but Redis (ElastiCache, `REDIS_URL`): a verdict posted to
+ * any gateway reaches the phone on whichever gateway holds its socket, so the ALB needs no stickiness
+ * and one gateway dying loses nothing (the outcome record in S3 stays the source of truth).
  */
 export class GatewayService extends Construct {
-  readonly instance: ec2.Instance;
+  readonly hosts: HostGroup;
   readonly securityGroup: ec2.SecurityGroup;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   /** `https://<ALB DNS>` or `http://<ALB DNS>` (without a certificate). */
@@ -61,7 +94,7 @@ export class GatewayService extends Construct {
       release,
       architecture: instanceType.architecture,
       onnxruntimeInstall: 'skip',
-      readyUrl: `http://127.0.0.1:${GATEWAY_PORT}/api/health`,
+      readyUrl: `http://127.0.0.1:${GATEWAY_PORT}${GATEWAY_HEALTH_PATH}`,
       entry: 'dist/gateway.mjs',
       environment: {
         GATEWAY_BIND: '0.0.0.0',
@@ -71,45 +104,53 @@ export class GatewayService extends Construct {
         AWS_REGION: props.bucket.stack.region,
         INFERENCE_URL: props.inferenceUrl,
         DEFAULT_MODEL: props.defaultModel,
-        // The ALB appends the client's address to X-Forwarded-For; only the ALB and the Lambda reach
+        // The ALB appends the client's address to X-Forwarded-For; only the two load balancers reach
         // this port (security group), so its entry is the one per-client limits go by.
         TRUSTED_PROXY_HOPS: '1',
         // Only the ARNs: the gateway reads the keys from Secrets Manager at start (gateway/config.ts).
         RESULT_SIGNING_SECRET_ARN: props.resultSigningSecret.secretArn,
         UPLOAD_TOKEN_SECRET_ARN: props.uploadTokenSecret.secretArn,
       },
+      // REDIS_URL carries the cache's AUTH token, so it is neither in the template nor in the user
+      // data: before each start, root reads the token from Secrets Manager and writes it into a
+      // root-only file under /run that systemd hands the service as its environment. A restart reads
+      // the token again (rotation: deploy/README.md).
+      files: {
+        [REDIS_ENV_SCRIPT]: {
+          mode: '0700',
+          lines: redisEnvScript({
+            region: props.bucket.stack.region,
+            secretArn: props.cache.authToken.secretArn,
+            host: props.cache.host,
+            port: props.cache.port,
+            envFile: REDIS_ENV_FILE,
+          }),
+        },
+      },
+      startPre: [REDIS_ENV_SCRIPT],
+      environmentFiles: [REDIS_ENV_FILE],
     });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: `Pictor gateway: port ${GATEWAY_PORT} from the load balancer and the Lambda`,
+      description: `Pictor gateway: port ${GATEWAY_PORT} from the public and the internal load balancer`,
       allowAllOutbound: true,
     });
-    this.instance = new ec2.Instance(this, 'Instance', {
+    this.hosts = new HostGroup(this, 'Hosts', {
       vpc: props.vpc,
-      vpcSubnets: props.subnets,
+      subnets: props.subnets,
       instanceType,
       machineImage: pinnedImage(this, props.imageId, ubuntu2404Parameter(arm ? 'arm64' : 'amd64')),
       securityGroup: this.securityGroup,
       userData,
-      userDataCausesReplacement: true,
-      resourceSignalTimeout: Duration.minutes(15),
-      requireImdsv2: true,
-      // One-minute metrics: the recovery alarm and an operator see trouble within minutes.
-      detailedMonitoring: true,
-      ssmSessionPermissions: true,
-      blockDevices: [
-        {
-          deviceName: '/dev/sda1',
-          volume: ec2.BlockDeviceVolume.ebs(20, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
-        },
-      ],
+      rootVolumeGb: 20,
+      size: props.size,
+      bootTimeout: Duration.minutes(15),
+      healthCheckGrace: Duration.minutes(15),
     });
-    const role = this.instance.role;
+    const role = this.hosts.role;
     grantReadAsset(release, role);
-    signalWhenReady(this.instance, userData);
-    // User data downloads Node.js and npm packages: boot only once the NAT route exists.
-    this.instance.node.addDependency(props.vpc.selectSubnets(props.subnets).internetConnectivityEstablished);
+    props.cache.authToken.grantRead(role);
     props.resultSigningSecret.grantRead(role);
     props.uploadTokenSecret.grantRead(role);
     // Presigned PUTs are signed with this role's credentials, so the role itself must be allowed to PUT.
@@ -160,9 +201,10 @@ export class GatewayService extends Construct {
     this.targetGroup = listener.addTargets('Gateway', {
       port: GATEWAY_PORT,
       protocol: elbv2.ApplicationProtocol.HTTP,
-      targets: [new targets.InstanceTarget(this.instance, GATEWAY_PORT)],
+      // No stickiness: any gateway serves any phone (Redis holds the results).
+      targets: [this.hosts.group],
       healthCheck: {
-        path: '/api/health',
+        path: GATEWAY_HEALTH_PATH,
         healthyHttpCodes: '200',
         interval: Duration.seconds(15),
         healthyThresholdCount: 2,
@@ -170,9 +212,7 @@ export class GatewayService extends Construct {
       },
       deregistrationDelay: Duration.seconds(10),
     });
-    // InstanceTarget registers the instance but opens nothing: let the load balancer in explicitly.
-    this.securityGroup.connections.allowFrom(this.loadBalancer, ec2.Port.tcp(GATEWAY_PORT), 'load balancer');
-    // Results come from the Lambda inside the VPC; the internet has no business on /internal/.
+    // Results come through the internal load balancer; the internet has no business on /internal/.
     listener.addAction('BlockInternal', {
       priority: 10,
       conditions: [elbv2.ListenerCondition.pathPatterns(['/internal/*'])],
@@ -185,7 +225,7 @@ export class GatewayService extends Construct {
     this.loadBalancerUrl = `${https ? 'https' : 'http'}://${this.loadBalancer.loadBalancerDnsName}`;
   }
 
-  /** Opens port 8080 to `peer` directly (the Lambda posts results there, bypassing the ALB). */
+  /** Opens port 8080 to `peer` (the internal load balancer, through which the Lambdas post results). */
   allowResultsFrom(peer: ec2.IConnectable, description: string): void {
     this.securityGroup.connections.allowFrom(peer, ec2.Port.tcp(GATEWAY_PORT), description);
   }

@@ -1,4 +1,4 @@
-import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
@@ -25,6 +25,14 @@ export interface HostServiceOptions {
   readonly preInstall?: readonly string[];
   /** Extra `Environment=` lines computed on the instance, e.g. `LD_LIBRARY_PATH=${CUDA_HOME}/lib64`. */
   readonly runtimeEnvironmentLines?: readonly string[];
+  /**
+   * Commands run as root before each start of the service (`ExecStartPre=+…`), e.g. one that reads a
+   * secret and writes an environment file; the unit reads `environmentFiles` after them.
+   */
+  readonly startPre?: readonly string[];
+  readonly environmentFiles?: readonly string[];
+  /** Files written before the unit, e.g. the script a `startPre` command runs. */
+  readonly files?: Readonly<Record<string, { readonly lines: readonly string[]; readonly mode: string }>>;
   /** A local URL that answers 200 once the service is ready; user data waits for it. */
   readonly readyUrl: string;
 }
@@ -63,6 +71,9 @@ export function hostServiceUserData(options: HostServiceOptions): ec2.UserData {
     `chown -R root:root ${INSTALL_DIR} && chmod -R a+rX ${INSTALL_DIR}`,
     ...(options.preInstall ?? []),
   );
+  for (const [path, file] of Object.entries(options.files ?? {})) {
+    userData.addCommands(...writeFile(path, file.lines), `chmod ${file.mode} ${path}`);
+  }
 
   userData.addCommands(
     ...writeFile(
@@ -72,6 +83,8 @@ export function hostServiceUserData(options: HostServiceOptions): ec2.UserData {
         `Description=${options.description}`,
         'After=network-online.target',
         'Wants=network-online.target',
+        // Keep trying for as long as it takes (a peer or Secrets Manager unreachable at boot).
+        'StartLimitIntervalSec=0',
         '',
         '[Service]',
         `User=${SERVICE_USER}`,
@@ -81,6 +94,8 @@ export function hostServiceUserData(options: HostServiceOptions): ec2.UserData {
         ...Object.entries(options.environment).map(([name, value]) => `Environment=${name}=${value}`),
         // Lines the unit gets from shell variables set above (unquoted heredoc below expands them).
         ...(options.runtimeEnvironmentLines ?? []).map((line) => `Environment=${line}`),
+        ...(options.startPre ?? []).map((command) => `ExecStartPre=+${command}`),
+        ...(options.environmentFiles ?? []).map((path) => `EnvironmentFile=${path}`),
         `ExecStart=/usr/local/bin/node ${INSTALL_DIR}/${options.entry}`,
         'Restart=always',
         'RestartSec=2',
@@ -99,24 +114,6 @@ export function hostServiceUserData(options: HostServiceOptions): ec2.UserData {
     `curl -fsS --retry 60 --retry-delay 5 --retry-all-errors -o /dev/null ${options.readyUrl}`,
   );
   return userData;
-}
-
-/**
- * Makes CloudFormation wait for the user data to finish and the service to answer: a release that
- * does not start fails the deployment (and rolls back) instead of replacing a working instance.
- * Signals with the AWS CLI (Ubuntu has no cfn-bootstrap), so the role may signal this resource only.
- */
-export function signalWhenReady(instance: ec2.Instance, userData: ec2.UserData): void {
-  const stack = Stack.of(instance);
-  const logicalId = (instance.node.defaultChild as CfnElement).logicalId;
-  userData.addOnExitCommands(
-    'IMDS_TOKEN="$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H \'X-aws-ec2-metadata-token-ttl-seconds: 300\')"',
-    'INSTANCE_ID="$(curl -fsS -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" http://169.254.169.254/latest/meta-data/instance-id)"',
-    `aws cloudformation signal-resource --region ${stack.region} --stack-name ${stack.stackName} --logical-resource-id ${logicalId} --unique-id "$INSTANCE_ID" --status "$([ "$exitCode" -eq 0 ] && echo SUCCESS || echo FAILURE)" || echo 'could not signal CloudFormation'`,
-  );
-  instance.role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['cloudformation:SignalResource'], resources: [stack.stackId] }),
-  );
 }
 
 /** Lets a role read exactly one asset object, not the whole CDK asset bucket. */

@@ -3,7 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { grantReadAsset, hostServiceUserData, INSTALL_DIR, signalWhenReady } from './host-user-data.ts';
+import { type GroupSize, HostGroup } from './host-group.ts';
+import { grantReadAsset, hostServiceUserData, INSTALL_DIR } from './host-user-data.ts';
 import { LATENCY_NAMESPACE, latencyRelayCommands } from './latency-metric.ts';
 import { DLAMI_UBUNTU_2404_PARAMETER, pinnedImage, ubuntu2404Parameter } from './machine-images.ts';
 
@@ -16,6 +17,8 @@ export interface InferenceHostProps {
   readonly releaseDir: string;
   /** An `ami-…` to run; absent, the image is pinned at first synthesis (machine-images.ts). */
   readonly imageId?: string | undefined;
+  /** How many hosts (deploy-config: inferenceMin/Max/DesiredCount). */
+  readonly size: GroupSize;
 }
 
 export const INFERENCE_PORT = 8000;
@@ -38,12 +41,16 @@ export function isGpuInstanceType(instanceType: string): boolean {
   return /^[gp]\d/.test(instanceType);
 }
 
+/** The gpu-host's readiness route: the internal load balancer's health check and the boot's wait. */
+export const INFERENCE_HEALTH_PATH = '/v2/health/ready';
+
 /**
- * The inference server (gpu-host/) on one EC2 instance in a private subnet. Nothing reaches port 8000
- * unless `allowInferenceFrom` lets it; there is no SSH (use SSM Session Manager).
+ * The inference servers (gpu-host/) in an Auto Scaling group over the private subnets of two AZs,
+ * behind the internal load balancer (internal-load-balancer.ts). Nothing reaches port 8000 unless
+ * `allowInferenceFrom` lets it; there is no SSH (use SSM Session Manager).
  */
 export class InferenceHost extends Construct {
-  readonly instance: ec2.Instance;
+  readonly hosts: HostGroup;
   readonly securityGroup: ec2.SecurityGroup;
   /** `cuda,cpu` on a GPU instance, `cpu` otherwise. */
   readonly executionProviders: string;
@@ -67,7 +74,7 @@ export class InferenceHost extends Construct {
       release,
       architecture,
       onnxruntimeInstall: gpu ? 'cuda12' : 'skip',
-      readyUrl: `http://127.0.0.1:${INFERENCE_PORT}/v2/health/ready`,
+      readyUrl: `http://127.0.0.1:${INFERENCE_PORT}${INFERENCE_HEALTH_PATH}`,
       entry: 'dist/gpu-host.mjs',
       environment: {
         GPU_HOST_BIND: '0.0.0.0',
@@ -81,12 +88,12 @@ export class InferenceHost extends Construct {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: `Pictor gpu-host: port ${INFERENCE_PORT} from the Lambda and the gateway only`,
+      description: `Pictor gpu-host: port ${INFERENCE_PORT} from the internal load balancer only`,
       allowAllOutbound: true,
     });
-    this.instance = new ec2.Instance(this, 'Instance', {
+    this.hosts = new HostGroup(this, 'Hosts', {
       vpc: props.vpc,
-      vpcSubnets: props.subnets,
+      subnets: props.subnets,
       instanceType,
       machineImage: pinnedImage(
         this,
@@ -97,43 +104,29 @@ export class InferenceHost extends Construct {
       ),
       securityGroup: this.securityGroup,
       userData,
-      // A new release (or setting) means a new instance: user data only runs on first boot.
-      userDataCausesReplacement: true,
-      resourceSignalTimeout: Duration.minutes(gpu ? 40 : 20),
-      requireImdsv2: true,
-      // One-minute metrics: the recovery alarm and an operator see trouble within minutes.
-      detailedMonitoring: true,
-      ssmSessionPermissions: true,
       // The root volume, encrypted on both images. The DLAMI's own snapshot is large (CUDA toolkits);
       // a CPU host needs room for Node, node_modules (both uWebSockets.js builds) and the models.
-      blockDevices: [
-        {
-          deviceName: '/dev/sda1',
-          volume: ec2.BlockDeviceVolume.ebs(gpu ? GPU_ROOT_GB : CPU_ROOT_GB, {
-            encrypted: true,
-            volumeType: ec2.EbsDeviceVolumeType.GP3,
-          }),
-        },
-      ],
+      rootVolumeGb: gpu ? GPU_ROOT_GB : CPU_ROOT_GB,
+      size: props.size,
+      bootTimeout: Duration.minutes(gpu ? 40 : 20),
+      // The load balancer's verdict counts only once a host has had time to install and start.
+      healthCheckGrace: Duration.minutes(gpu ? 40 : 20),
     });
     // The host's own latency histogram, as a CloudWatch metric the InferenceLatency alarm watches.
     userData.addCommands(
       ...latencyRelayCommands(Stack.of(this).region, `http://127.0.0.1:${INFERENCE_PORT}/metrics`),
     );
-    this.instance.role.addToPrincipalPolicy(
+    this.hosts.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
         conditions: { StringEquals: { 'cloudwatch:namespace': LATENCY_NAMESPACE } },
       }),
     );
-    grantReadAsset(release, this.instance.role);
-    signalWhenReady(this.instance, userData);
-    // User data downloads Node.js and npm packages: boot only once the NAT route exists.
-    this.instance.node.addDependency(props.vpc.selectSubnets(props.subnets).internetConnectivityEstablished);
+    grantReadAsset(release, this.hosts.role);
   }
 
-  /** Opens port 8000 to `peer` (a security-group holder such as the Lambda or the gateway). */
+  /** Opens port 8000 to `peer` (the internal load balancer). */
   allowInferenceFrom(peer: ec2.IConnectable, description: string): void {
     this.securityGroup.connections.allowFrom(peer, ec2.Port.tcp(INFERENCE_PORT), description);
   }

@@ -16,45 +16,43 @@ export function acknowledgeNagFindings(stack: PictorStack): void {
   };
 
   // Managed policies: AWS keeps them current, and each is the documented minimum for its service.
-  for (const host of [stack.inferenceHost.instance, stack.gateway.instance]) {
+  // No EC29 (termination protection) any more: the hosts are Auto Scaling groups, which replace them.
+  for (const hosts of [stack.inferenceHost.hosts, stack.gateway.hosts]) {
     ack(
-      host.role,
+      hosts.role,
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
       'SSM Session Manager is the only way onto the hosts (no SSH); this is AWS’s minimal policy for its agent',
     );
-    ack(
-      host,
-      'AwsSolutions-EC29',
-      'Single instances until the scale-out issue turns them into Auto Scaling groups; termination protection would block the replacement a new release needs (userDataCausesReplacement) and `cdk destroy`. EC2 auto-recovery covers hardware failure',
-    );
   }
   ack(
-    stack.inferenceHost.instance.role,
+    stack.inferenceHost.hosts.role,
     'AwsSolutions-IAM5[Resource::*]',
     'cloudwatch:PutMetricData takes no resource ARN; the statement is limited to the Pictor namespace by condition',
   );
-  const lambdaRole = stack.classify.function.role as IConstruct;
-  ack(
-    lambdaRole,
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    'Writing its own logs; AWS’s minimal policy for it',
-  );
-  ack(
-    lambdaRole,
-    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-    'A function in a VPC must manage its network interfaces; AWS’s minimal policy for it',
-  );
-  objects(
-    lambdaRole,
-    ['uploads/*', 'predictions/*'],
-    'Every upload and every prediction is its own key under the prefix: reads uploads/, writes predictions/, nothing else',
-  );
+  for (const fn of [stack.classify.function, stack.redrive.function]) {
+    const lambdaRole = fn.role as IConstruct;
+    ack(
+      lambdaRole,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'Writing its own logs; AWS’s minimal policy for it',
+    );
+    ack(
+      lambdaRole,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'A function in a VPC must manage its network interfaces; AWS’s minimal policy for it',
+    );
+    objects(
+      lambdaRole,
+      ['uploads/*', 'predictions/*', 'outcomes/*'],
+      'Every upload, prediction and outcome is its own key under the prefix: reads uploads/, writes predictions/, reads and writes outcomes/, nothing else',
+    );
+  }
 
-  const gatewayRole = stack.gateway.instance.role;
+  const gatewayRole = stack.gateway.hosts.role;
   objects(
     gatewayRole,
-    ['uploads/*', 'labels/*', 'reports/*'],
-    'Presigns PUTs under uploads/, writes labels/, reads reports/: per-object keys under fixed prefixes',
+    ['uploads/*', 'labels/*', 'reports/*', 'outcomes/*'],
+    'Presigns PUTs under uploads/, writes labels/, reads reports/ and outcomes/: per-object keys under fixed prefixes',
   );
 
   const emrService = stack.accuracy.serviceRole;
@@ -105,6 +103,11 @@ export function acknowledgeNagFindings(stack: PictorStack): void {
     stack.classify.deadLetterQueue,
     'AwsSolutions-SQS3',
     'This queue is the dead-letter destination itself (Lambda on-failure); messages stay 14 days and the DeadLetters alarm fires on the first',
+  );
+  ack(
+    stack.cache.authToken,
+    'AwsSolutions-SMG4',
+    'Rotated by the operator (deploy/README.md, "Rotating the cache token"): ElastiCache accepts the old and the new token during a ROTATE, the gateways read the secret when they start; a rotation Lambda cannot restart the gateways in between',
   );
   for (const secret of [stack.secrets.resultSigning, stack.secrets.uploadToken]) {
     ack(

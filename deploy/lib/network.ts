@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 
 /** The private DNS zone the services find each other in (only resolvable inside the VPC). */
@@ -8,16 +9,15 @@ export const PRIVATE_ZONE = 'pictor.internal';
 
 /**
  * The VPC: two AZs (the load balancer needs two), public subnets for the ALB and the NAT gateway,
- * private subnets for the Lambda and both instances. One NAT gateway — the instances download Node.js,
+ * private subnets for the Lambdas, the hosts, the internal ALB and the cache. One NAT gateway — hosts download Node.js,
  * npm packages and the CUDA provider at boot — and a free S3 gateway endpoint so S3 traffic skips it.
  */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   /**
-   * `inference.pictor.internal`, `gateway.pictor.internal`: peers are addressed by these stable names,
-   * never by an instance's own address, so replacing one host changes a DNS record — not the other
-   * host's user data (which would replace it too). The scale-out issue points the same names at
-   * internal load balancers (alias records) in front of Auto Scaling groups.
+   * `inference.pictor.internal`, `gateway.pictor.internal`: peers are addressed by these stable names
+   * (alias records of the internal load balancer), never by a host's own address, so hosts come and go
+   * without any other part's configuration changing.
    */
   readonly zone: route53.PrivateHostedZone;
 
@@ -38,14 +38,15 @@ export class Network extends Construct {
     this.zone = new route53.PrivateHostedZone(this, 'Zone', { zoneName: PRIVATE_ZONE, vpc: this.vpc });
   }
 
-  /** Points `<name>.pictor.internal` at `ip` and returns `http://<name>.pictor.internal:<port>`. */
-  addServiceName(name: string, ip: string, port: number): string {
+  /**
+   * Points `<name>.pictor.internal` at a load balancer (an alias record: it follows the load
+   * balancer's changing addresses) and returns `http://<name>.pictor.internal:<port>`.
+   */
+  addServiceName(name: string, loadBalancer: elbv2.ILoadBalancerV2, port: number): string {
     new route53.ARecord(this, `${name}Record`, {
       zone: this.zone,
       recordName: name,
-      target: route53.RecordTarget.fromIpAddresses(ip),
-      // Short: a replaced host is found again within a minute.
-      ttl: Duration.seconds(60),
+      target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(loadBalancer)),
     });
     return `http://${name}.${PRIVATE_ZONE}:${port}`;
   }

@@ -16,8 +16,15 @@ export interface OperationsAlarmsProps {
   readonly email?: string | undefined;
   readonly deadLetterQueue: sqs.IQueue;
   readonly classify: lambda.IFunction;
+  /** The scheduled re-drive: an error means a run failed to start or to sweep. */
+  readonly redrive: lambda.IFunction;
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
-  readonly targetGroup: elbv2.IApplicationTargetGroup;
+  /** Each target group behind a load balancer, named for the alarm (`Unhealthy<id>`). */
+  readonly targetGroups: ReadonlyArray<{
+    readonly id: string;
+    readonly what: string;
+    readonly targetGroup: elbv2.IApplicationTargetGroup;
+  }>;
   /** Mean inference latency (ms, the gpu-host's own measure) above which the alarm fires. */
   readonly inferenceLatencyMs: number;
 }
@@ -25,7 +32,8 @@ export interface OperationsAlarmsProps {
 /**
  * What an operator is paged for, all to one SNS topic: an event parked in the dead-letter queue (an
  * upload with no verdict yet), Lambda errors and throttles (throttles mean reserved concurrency is
- * too low for the traffic), 5xx at the load balancer, an unhealthy gateway, slow inference.
+ * too low for the traffic), re-drive errors, 5xx at the load balancer, an unhealthy host in any
+ * target group, slow inference.
  */
 export class OperationsAlarms extends Construct {
   readonly topic: sns.ITopic;
@@ -72,14 +80,19 @@ export class OperationsAlarms extends Construct {
       }),
       threshold: 10,
     });
-    this.add('UnhealthyGateway', 'the gateway fails its health check behind the load balancer', {
-      metric: props.targetGroup.metrics.unhealthyHostCount({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
+    this.add('RedriveErrors', 'the re-drive Lambda failed (the next minute’s run tries again)', {
+      metric: props.redrive.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
       threshold: 1,
-      evaluationPeriods: 3,
     });
+    // The Auto Scaling group replaces a host its load balancer finds unhealthy; the alarm says it
+    // happened, and keeps firing when replacements fail too (a bad release, no capacity).
+    for (const { id, what, targetGroup } of props.targetGroups) {
+      this.add(`Unhealthy${id}`, `${what} fails its health check behind the load balancer`, {
+        metric: targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 3,
+      });
+    }
     this.add('InferenceLatency', `mean inference latency above ${props.inferenceLatencyMs} ms`, {
       metric: new cloudwatch.Metric({
         namespace: LATENCY_NAMESPACE,

@@ -4,13 +4,15 @@ import type { Construct } from 'constructs';
 import { AccuracyCluster } from './accuracy-cluster.ts';
 import { ClassifyFunction } from './classify-function.ts';
 import type { DeployConfig } from './deploy-config.ts';
-import { GATEWAY_PORT, GatewayService } from './gateway-service.ts';
-import { INFERENCE_PORT, InferenceHost } from './inference-host.ts';
-import { recoverOnSystemFailure } from './instance-recovery.ts';
+import { GATEWAY_HEALTH_PATH, GATEWAY_PORT, GatewayService } from './gateway-service.ts';
+import { INFERENCE_HEALTH_PATH, INFERENCE_PORT, InferenceHost } from './inference-host.ts';
+import { InternalLoadBalancer } from './internal-load-balancer.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { Network } from './network.ts';
 import { OperationsAlarms } from './operations-alarms.ts';
+import { RedriveFunction } from './redrive-function.ts';
 import type { ReleaseArtifacts } from './release-bundle.ts';
+import { ResultCache } from './result-cache.ts';
 import { SystemSecrets } from './secrets.ts';
 import { Storage } from './storage.ts';
 import { WebAcl } from './web-acl.ts';
@@ -22,9 +24,10 @@ export interface PictorStackProps extends StackProps {
 }
 
 /**
- * The whole system in AWS: the buckets and the notification, the classify Lambda, the inference host,
- * the gateway behind its load balancer and WAF, the two secrets, the alarms, and what EMR needs for
- * the accuracy job.
+ * The whole system in AWS: the buckets and the notification, the classify Lambda and its scheduled
+ * re-drive, the inference hosts and the gateways in Auto Scaling groups (the gateways behind the
+ * public ALB and its WAF, both behind the internal load balancer), the gateways' shared cache, the
+ * secrets, the alarms, and what EMR needs for the accuracy job.
  */
 export class PictorStack extends Stack {
   readonly network: Network;
@@ -32,6 +35,9 @@ export class PictorStack extends Stack {
   readonly secrets: SystemSecrets;
   readonly inferenceHost: InferenceHost;
   readonly gateway: GatewayService;
+  readonly cache: ResultCache;
+  readonly internalLoadBalancer: InternalLoadBalancer;
+  readonly redrive: RedriveFunction;
   readonly webAcl: WebAcl;
   readonly classify: ClassifyFunction;
   readonly accuracy: AccuracyCluster;
@@ -59,9 +65,15 @@ export class PictorStack extends Stack {
     });
     const { vpc, privateSubnets: subnets } = this.network;
     this.secrets = new SystemSecrets(this, 'Secrets');
-    // Names, not addresses: a replaced gpu-host changes a DNS record, not the gateway or the Lambda.
-    this.inferenceUrl = `http://inference.${this.network.zone.zoneName}:${INFERENCE_PORT}`;
-    this.gatewayUrl = `http://gateway.${this.network.zone.zoneName}:${GATEWAY_PORT}`;
+    // Names of the internal load balancer, not of hosts: hosts come and go, no configuration changes.
+    this.internalLoadBalancer = new InternalLoadBalancer(this, 'InternalLoadBalancer', {
+      vpc,
+      subnets,
+      logBucket,
+    });
+    const internalLb = this.internalLoadBalancer.loadBalancer;
+    this.inferenceUrl = this.network.addServiceName('inference', internalLb, INFERENCE_PORT);
+    this.gatewayUrl = this.network.addServiceName('gateway', internalLb, GATEWAY_PORT);
 
     this.inferenceHost = new InferenceHost(this, 'InferenceHost', {
       vpc,
@@ -69,8 +81,13 @@ export class PictorStack extends Stack {
       instanceType: config.gpuInstanceType,
       releaseDir: release.gpuHostDir,
       imageId: config.inferenceImageId,
+      size: {
+        min: config.inferenceMinCount,
+        desired: config.inferenceDesiredCount,
+        max: config.inferenceMaxCount,
+      },
     });
-    this.network.addServiceName('inference', this.inferenceHost.instance.instancePrivateIp, INFERENCE_PORT);
+    this.cache = new ResultCache(this, 'ResultCache', { vpc, subnets, nodeType: config.cacheNodeType });
 
     this.gateway = new GatewayService(this, 'Gateway', {
       vpc,
@@ -81,12 +98,14 @@ export class PictorStack extends Stack {
       logBucket,
       bucket,
       inferenceUrl: this.inferenceUrl,
+      cache: this.cache,
+      size: { min: config.gatewayMinCount, desired: config.gatewayDesiredCount, max: config.gatewayMaxCount },
       resultSigningSecret: this.secrets.resultSigning,
       uploadTokenSecret: this.secrets.uploadToken,
       defaultModel: config.defaultModel,
       certificateArn: config.certificateArn,
     });
-    this.network.addServiceName('gateway', this.gateway.instance.instancePrivateIp, GATEWAY_PORT);
+    this.cache.allowFrom(this.gateway.securityGroup, 'gateways');
     this.webAcl = new WebAcl(this, 'WebAcl', {
       loadBalancer: this.gateway.loadBalancer,
       uploadRateLimit: config.uploadRateLimit,
@@ -105,12 +124,30 @@ export class PictorStack extends Stack {
       topK: config.topK,
       reservedConcurrency: config.lambdaConcurrency,
     });
-    // A later issue adds the dead-letter re-drive (lambda/redrive-handler.ts) here: a second function
-    // beside `this.classify`, reading `this.classify.deadLetterQueue` and re-invoking the classifier.
+    // Every upload without an outcome after two minutes (the dead-letter queue's among them) is
+    // processed again, every minute, with the same code and permissions.
+    this.redrive = new RedriveFunction(this, 'Redrive', {
+      vpc,
+      subnets,
+      codeDir: release.lambdaDir,
+      bucket,
+      classify: this.classify,
+    });
 
-    this.inferenceHost.allowInferenceFrom(this.classify.securityGroup, 'classify Lambda');
-    this.inferenceHost.allowInferenceFrom(this.gateway.securityGroup, 'gateway (GET /api/models)');
-    this.gateway.allowResultsFrom(this.classify.securityGroup, 'classify Lambda posting results');
+    // Lambdas (classify and re-drive share a security group) → internal LB → gpu-hosts / gateways.
+    const lambdas = { peer: this.classify.securityGroup, description: 'classify and re-drive Lambdas' };
+    const inferenceTargets = this.internalLoadBalancer.route('Inference', {
+      port: INFERENCE_PORT,
+      group: this.inferenceHost.hosts.group,
+      healthCheckPath: INFERENCE_HEALTH_PATH,
+      callers: [lambdas, { peer: this.gateway.securityGroup, description: 'gateways (GET /api/models)' }],
+    });
+    const gatewayInternalTargets = this.internalLoadBalancer.route('Gateway', {
+      port: GATEWAY_PORT,
+      group: this.gateway.hosts.group,
+      healthCheckPath: GATEWAY_HEALTH_PATH,
+      callers: [{ ...lambdas, description: 'Lambdas posting results (/internal/results)' }],
+    });
     this.storage.notifyOnUpload(this.classify.function);
 
     const scheme = config.certificateArn ? 'https' : 'http';
@@ -134,12 +171,18 @@ export class PictorStack extends Stack {
       email: config.alarmEmail,
       deadLetterQueue: this.classify.deadLetterQueue,
       classify: this.classify.function,
+      redrive: this.redrive.function,
       loadBalancer: this.gateway.loadBalancer,
-      targetGroup: this.gateway.targetGroup,
+      targetGroups: [
+        { id: 'Gateway', what: 'a gateway', targetGroup: this.gateway.targetGroup },
+        { id: 'GatewayInternal', what: 'a gateway (internal listener)', targetGroup: gatewayInternalTargets },
+        { id: 'Inference', what: 'a gpu-host', targetGroup: inferenceTargets },
+      ],
       inferenceLatencyMs: config.inferenceLatencyAlarmMs,
     });
-    recoverOnSystemFailure(this.inferenceHost.instance, 'gpu-host', this.alarms.topic);
-    recoverOnSystemFailure(this.gateway.instance, 'gateway', this.alarms.topic);
+    // Hosts replaced (unhealthy, a rolling update) or failing to launch: the operators hear of it.
+    this.inferenceHost.hosts.notifyOf(this.alarms.topic);
+    this.gateway.hosts.notifyOf(this.alarms.topic);
 
     this.addOutputs();
     acknowledgeNagFindings(this);
@@ -160,9 +203,25 @@ export class PictorStack extends Stack {
     output('ClassifyFunctionName', this.classify.function.functionName, 'The S3-triggered Lambda');
     output('DeadLetterQueueUrl', this.classify.deadLetterQueue.queueUrl, 'Events the Lambda gave up on');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe to hear of alarms');
-    output('InferenceUrl', this.inferenceUrl, 'INFERENCE_URL of the Lambda and the gateway (private DNS)');
-    output('GpuHostInstanceId', this.inferenceHost.instance.instanceId, 'aws ssm start-session --target …');
-    output('GatewayInstanceId', this.gateway.instance.instanceId, 'aws ssm start-session --target …');
+    output('RedriveFunctionName', this.redrive.function.functionName, 'The re-drive sweep (every minute)');
+    output('InferenceUrl', this.inferenceUrl, 'INFERENCE_URL of the Lambdas and the gateways (private DNS)');
+    output('GatewayUrl', this.gatewayUrl, 'GATEWAY_URL of the Lambdas (internal load balancer)');
+    output(
+      'GpuHostGroupName',
+      this.inferenceHost.hosts.group.autoScalingGroupName,
+      'aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names …',
+    );
+    output(
+      'GatewayGroupName',
+      this.gateway.hosts.group.autoScalingGroupName,
+      'aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names …',
+    );
+    output(
+      'CacheEndpoint',
+      `${this.cache.host}:${this.cache.port}`,
+      'The gateways’ Valkey primary (TLS, AUTH)',
+    );
+    output('CacheAuthTokenArn', this.cache.authToken.secretArn, 'The cache’s AUTH token (Secrets Manager)');
     output('EmrServiceRoleName', this.accuracy.serviceRole.roleName, 'EMR service role');
     output('EmrInstanceProfileName', this.accuracy.instanceProfileName, 'EMR EC2 instance profile');
     output('EmrLogUri', this.accuracy.logUri, 'EMR log location');

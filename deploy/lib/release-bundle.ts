@@ -5,7 +5,10 @@ import { build, type Metafile } from 'esbuild';
 
 /** What the stack deploys as code: one folder per deployable, each becomes a CDK asset. */
 export interface ReleaseArtifacts {
-  /** `index.mjs`: the Lambda handler with every dependency bundled in. */
+  /**
+   * `index.mjs` (lambda/handler.ts, the S3-triggered classifier) and `redrive.mjs`
+   * (lambda/redrive-handler.ts, the scheduled re-drive), each with every dependency bundled in.
+   */
   readonly lambdaDir: string;
   /** `dist/gpu-host.mjs`, `models/`, `package.json` + `package-lock.json` for `npm ci --omit=dev`. */
   readonly gpuHostDir: string;
@@ -44,21 +47,10 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<Releas
   const gatewayDir = join(outDir, 'gateway');
 
   const [, gpuHostMeta, gatewayMeta] = await Promise.all([
-    build({
-      entryPoints: [join(repoRoot, 'lambda/handler.ts')],
-      outfile: join(lambdaDir, 'index.mjs'),
-      bundle: true,
-      platform: 'node',
-      target: NODE_TARGET,
-      format: 'esm',
-      // Prefer packages' ESM builds; CommonJS ones inside an ESM bundle still need `require`.
-      mainFields: ['module', 'main'],
-      banner: {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-      legalComments: 'none',
-      logLevel: 'warning',
-    }),
+    Promise.all([
+      bundleLambda(repoRoot, 'lambda/handler.ts', join(lambdaDir, 'index.mjs')),
+      bundleLambda(repoRoot, 'lambda/redrive-handler.ts', join(lambdaDir, LAMBDA_REDRIVE_FILE)),
+    ]),
     bundleHost(repoRoot, 'gpu-host/main.ts', join(gpuHostDir, 'dist/gpu-host.mjs')),
     bundleHost(repoRoot, 'gateway/main.ts', join(gatewayDir, 'dist/gateway.mjs')),
   ]);
@@ -77,6 +69,28 @@ export async function buildRelease(options: BuildReleaseOptions): Promise<Releas
     gatewayDir,
     hostPackageImports: { 'gpu-host': packageImports(gpuHostMeta), gateway: packageImports(gatewayMeta) },
   };
+}
+
+/** The re-drive function's file beside `index.mjs` (handler `redrive.handler`). */
+export const LAMBDA_REDRIVE_FILE = 'redrive.mjs';
+
+/** One self-contained ESM file: the pinned AWS SDK and every other dependency inside. */
+async function bundleLambda(repoRoot: string, entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [join(repoRoot, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: NODE_TARGET,
+    format: 'esm',
+    // Prefer packages' ESM builds; CommonJS ones inside an ESM bundle still need `require`.
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
 }
 
 async function bundleHost(repoRoot: string, entry: string, outfile: string): Promise<Metafile> {

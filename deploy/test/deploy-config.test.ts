@@ -60,3 +60,46 @@ describe('limits and alarms', () => {
     expect(() => from({ inferenceImageId: 'ubuntu' })).toThrow(/inferenceImageId: must be an AMI id/);
   });
 });
+
+describe('group sizes and the cache', () => {
+  it('defaults to two gateways (up to four), one inference host (up to three) and a micro cache node', () => {
+    expect(from({})).toMatchObject({
+      gatewayMinCount: 2,
+      gatewayDesiredCount: 2,
+      gatewayMaxCount: 4,
+      inferenceMinCount: 1,
+      inferenceDesiredCount: 1,
+      inferenceMaxCount: 3,
+      cacheNodeType: 'cache.t4g.micro',
+    });
+  });
+
+  it('reads the counts from -c strings', () => {
+    expect(
+      from({
+        inferenceMinCount: '2',
+        inferenceDesiredCount: '3',
+        inferenceMaxCount: '6',
+        cacheNodeType: 'cache.r7g.large',
+      }),
+    ).toMatchObject({
+      inferenceMinCount: 2,
+      inferenceDesiredCount: 3,
+      inferenceMaxCount: 6,
+      cacheNodeType: 'cache.r7g.large',
+    });
+  });
+
+  it('refuses fewer than two gateways, and counts out of order', () => {
+    expect(() => from({ gatewayMinCount: '1' })).toThrow(/gatewayMinCount/);
+    expect(() => from({ inferenceDesiredCount: '5' })).toThrow(
+      /inferenceMinCount ≤ inferenceDesiredCount ≤ inferenceMaxCount/,
+    );
+    expect(() =>
+      from({ inferenceMinCount: '3', inferenceDesiredCount: '3', inferenceMaxCount: '3' }),
+    ).toThrow(/inferenceMinCount < inferenceMaxCount/);
+    expect(() => from({ cacheNodeType: 't4g.micro' })).toThrow(
+      /cacheNodeType: must be an ElastiCache node type/,
+    );
+  });
+});

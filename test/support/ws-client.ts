@@ -4,9 +4,12 @@ import { type ServerMessage, serverMessageSchema } from '../../contracts/ws-mess
 /** A WebSocket client for tests: every message it receives, validated, and a way to wait for one. */
 export class TestSocket {
   readonly messages: ServerMessage[] = [];
+  /** Resolves when the connection closes, from either side (a killed server included). */
+  readonly closed: Promise<void>;
   private waiters: Array<() => void> = [];
 
   private constructor(private readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) => ws.addEventListener('close', () => resolve(), { once: true }));
     ws.addEventListener('message', (event) => {
       this.messages.push(serverMessageSchema.parse(JSON.parse(String(event.data))));
       for (const wake of this.waiters.splice(0)) wake();
