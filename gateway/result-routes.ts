@@ -15,6 +15,9 @@ export function registerResultRoutes({ app, config, results, log, onUnexpected }
   app.post('/internal/results', (res, req) => {
     const guard = new HttpExchange(res);
     const headers = headersOf(req, ['content-length', 'x-result-signature']);
+    // With the line's own `time` (logged once the result is stored and published): where a verdict's
+    // time went (bench:e2e).
+    const receivedAt = Date.now();
     void (async () => {
       const body = await readBody(guard, MAX_BODY_BYTES, headers['content-length'] ?? '');
       const { result, outcome } = await ingestResult(
@@ -27,7 +30,7 @@ export function registerResultRoutes({ app, config, results, log, onUnexpected }
       const uploadId = resultUploadId(result);
       // This gateway's subscribers only; with Redis, others may hold the browser's socket.
       const delivered = outcome === 'duplicate' ? 0 : app.numSubscribers(uploadTopic(uploadId));
-      log.info({ uploadId, type: result.type, outcome, delivered }, 'result received');
+      log.info({ uploadId, type: result.type, outcome, delivered, receivedAt }, 'result received');
       guard.json(200, { outcome, delivered });
     })().catch((error: unknown) => guard.error(error, onUnexpected));
   });

@@ -37,10 +37,31 @@ export type RecordOutcome =
       readonly uploadId: string;
       readonly prediction: Prediction;
       readonly predictionKey: string;
+      readonly stages: StageTimes;
     }
-  | { readonly status: 'refused'; readonly uploadId: string; readonly code: string }
+  | {
+      readonly status: 'refused';
+      readonly uploadId: string;
+      readonly code: string;
+      readonly stages?: StageTimes;
+    }
   | { readonly status: 'redelivered'; readonly uploadId: string; readonly type: UploadResult['type'] }
   | { readonly status: 'skipped'; readonly key: string; readonly reason: string };
+
+/**
+ * When each step of one record's processing ended (epoch ms), logged with the record so that a slow
+ * verdict can be taken apart from production logs: the event's own time (S3's, when the object was
+ * created), then the handler's start, the upload read, the verdict, the outcome recorded and delivered.
+ * `bench/e2e.ts` reads them.
+ */
+export interface StageTimes {
+  readonly eventAt: number;
+  readonly startedAt: number;
+  readonly readAt?: number;
+  readonly inferredAt?: number;
+  readonly recordedAt?: number;
+  readonly deliveredAt?: number;
+}
 
 /**
  * Classifies the upload a record names, records the final outcome in S3 and delivers it. Idempotent:
@@ -59,19 +80,23 @@ export async function processUploadRecord(
   if (!key.startsWith(UPLOADS_PREFIX)) return { status: 'skipped', key, reason: 'not under uploads/' };
   const uploadId = uploadIdFromKey(key);
   if (!uploadId) return { status: 'skipped', key, reason: 'not an upload key the gateway issued' };
+  const stages: Mutable<StageTimes> = { eventAt: Date.parse(record.eventTime), startedAt: Date.now() };
 
-  const recorded = await readOrTellUser(deps, uploadId, budget, () =>
-    deps.store.readOutcome(bucket, uploadId),
+  // Both reads at once: the outcome check is one round trip less on every verdict's path, and a
+  // replay (the rare case) only wastes one small GET.
+  const [recorded, upload] = await readOrTellUser(deps, uploadId, budget, () =>
+    Promise.all([
+      deps.store.readOutcome(bucket, uploadId),
+      deps.store.readUpload(bucket, key, deps.maxImageBytes),
+    ]),
   );
   if (recorded) {
     await deps.gateway.postResult(recorded, budget.deadline);
     return { status: 'redelivered', uploadId, type: recorded.type };
   }
 
-  const upload = await readOrTellUser(deps, uploadId, budget, () =>
-    deps.store.readUpload(bucket, key, deps.maxImageBytes),
-  );
   if (upload.kind === 'missing') return { status: 'skipped', key, reason: 'the object no longer exists' };
+  stages.readAt = Date.now();
   if (upload.kind === 'too-large') {
     return refuse(
       deps,
@@ -108,7 +133,8 @@ export async function processUploadRecord(
     await tellRetrying(deps, uploadId, 'the inference host is unavailable; retrying', budget);
     throw error;
   }
-  if (!outcome.ok) return refuse(deps, bucket, budget, uploadId, outcome.code, outcome.message);
+  stages.inferredAt = Date.now();
+  if (!outcome.ok) return refuse(deps, bucket, budget, uploadId, outcome.code, outcome.message, stages);
   const { classification } = outcome;
   const prediction: Prediction = {
     uploadId,
@@ -121,8 +147,8 @@ export async function processUploadRecord(
     predictedAt: deps.now().toISOString(),
   };
   const recordKey = predictionKey(uploadId, upload.lastModified);
-  await finish(deps, bucket, budget, { type: 'prediction', prediction }, recordKey);
-  return { status: 'predicted', uploadId, prediction, predictionKey: recordKey };
+  await finish(deps, bucket, budget, { type: 'prediction', prediction }, recordKey, stages);
+  return { status: 'predicted', uploadId, prediction, predictionKey: recordKey, stages };
 }
 
 /**
@@ -136,9 +162,11 @@ export async function refuse(
   uploadId: string,
   code: PredictionErrorCode,
   message: string,
+  stages?: Mutable<StageTimes>,
 ): Promise<RecordOutcome> {
-  await finish(deps, bucket, budget, { type: 'error', error: { uploadId, code, message, final: true } });
-  return { status: 'refused', uploadId, code };
+  const result: UploadResult = { type: 'error', error: { uploadId, code, message, final: true } };
+  await finish(deps, bucket, budget, result, undefined, stages);
+  return { status: 'refused', uploadId, code, ...(stages ? { stages } : {}) };
 }
 
 /**
@@ -153,19 +181,23 @@ async function finish(
   budget: TimeBudget,
   result: UploadResult,
   recordKey?: string,
+  stages?: Mutable<StageTimes>,
 ): Promise<void> {
   const recording = (async () => {
     if (recordKey && result.type === 'prediction')
       await deps.store.writeJson(bucket, recordKey, result.prediction);
     await deps.store.writeOutcome(bucket, result);
+    if (stages) stages.recordedAt = Date.now();
   })();
-  const [recorded, delivered] = await Promise.allSettled([
-    recording,
-    deps.gateway.postResult(result, budget.deadline),
-  ]);
+  const delivering = deps.gateway.postResult(result, budget.deadline).then(() => {
+    if (stages) stages.deliveredAt = Date.now();
+  });
+  const [recorded, delivered] = await Promise.allSettled([recording, delivering]);
   if (recorded.status === 'rejected') throw recorded.reason;
   if (delivered.status === 'rejected') throw delivered.reason;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Runs an S3 read; when S3 is unreachable the user hears that the system is retrying. */
 async function readOrTellUser<T>(

@@ -8,6 +8,7 @@ import { EventBridge } from './event-bridge.ts';
 import type { RunningLocalS3 } from './local-s3.ts';
 import { RedriveQueue } from './redrive-queue.ts';
 import { answersHealthy, Redriver } from './redriver.ts';
+import { startWorkerHandler, type WorkerHandler } from './worker-handler.ts';
 
 export interface LambdaSideOptions {
   readonly s3: RunningLocalS3;
@@ -22,6 +23,11 @@ export interface LambdaSideOptions {
   readonly redriveIntervalMs: number;
   readonly sweepAgeMs: number;
   readonly log: Logger;
+  /**
+   * Runs the handler on its own thread (start:s3), as Lambda runs apart from S3; otherwise in this
+   * event loop (the embedded `npm start` stack and tests, whose loaders cannot start a .ts worker).
+   */
+  readonly handlerThread?: { readonly logLevel: string };
 }
 
 export interface RunningLambdaSide {
@@ -40,10 +46,15 @@ export async function startLambdaSide(options: LambdaSideOptions): Promise<Runni
   const { lambdaConfig, log } = options;
   const lambdaLog = log.child({ service: 'lambda' });
   const queue = await RedriveQueue.open(path.join(options.dataDir, 'redrive'));
+  const worker: WorkerHandler | undefined = options.handlerThread
+    ? startWorkerHandler(lambdaConfig, options.handlerThread.logLevel)
+    : undefined;
   const bridge = new EventBridge({
-    handler: createHandler(lambdaConfig, {
-      log: (level, message, fields) => lambdaLog[level](fields, message),
-    }),
+    handler:
+      worker?.handler ??
+      createHandler(lambdaConfig, {
+        log: (level, message, fields) => lambdaLog[level](fields, message),
+      }),
     prefix: UPLOADS_PREFIX,
     functionName: 'pictor-classify-upload',
     timeoutMs: options.lambdaTimeoutMs,
@@ -80,6 +91,7 @@ export async function startLambdaSide(options: LambdaSideOptions): Promise<Runni
     async close() {
       await redriver.stop();
       await bridge.stop();
+      await worker?.close();
     },
   };
 }

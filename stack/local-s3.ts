@@ -41,6 +41,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<RunningLoca
     configureBuckets: [{ name: options.bucket, configs: [corsXml(options.allowedOrigins)] }],
   });
   storeWholeObjectsOnly(server.store);
+  keepBucketSettingsInMemory(server.store);
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://${options.host}:${address.port}`,
@@ -86,6 +87,11 @@ function corsXml(origins: readonly string[]): string {
 
 /** The parts of s3rver's FilesystemStore that storeWholeObjectsOnly replaces or uses. */
 export interface S3rverFilesystemStore {
+  getBucket(bucket: string): Promise<unknown>;
+  deleteBucket(bucket: string): Promise<unknown>;
+  getSubresource(bucket: string, key: string | undefined, type: string): Promise<unknown>;
+  putSubresource(bucket: string, key: string | undefined, resource: { type: string }): Promise<unknown>;
+  deleteSubresource(bucket: string, key: string | undefined, type: string): Promise<unknown>;
   getResourcePath(bucket: string, key: string, resource: string): string;
   putContent(file: string, content: unknown): Promise<[number, string]>;
   putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
@@ -97,6 +103,51 @@ interface S3rverObject {
   readonly key: string;
   readonly content: unknown;
   readonly metadata: Record<string, string>;
+}
+
+/**
+ * Keeps the bucket's existence and its bucket-level settings (CORS, website) in memory. s3rver reads
+ * and parses them from disk on every request (a stat and two XML files): profiled under load
+ * (`npm run bench:e2e -- --profile`), that was the largest part of the local server's own cost. They
+ * only change through this store, which drops the cached value when they do.
+ */
+export function keepBucketSettingsInMemory(store: S3rverFilesystemStore): void {
+  const buckets = new Map<string, Promise<unknown>>();
+  const settings = new Map<string, Promise<unknown>>();
+  const settingKey = (bucket: string, type: string) => `${bucket}\u0000${type}`;
+  const { getBucket, deleteBucket, getSubresource, putSubresource, deleteSubresource } = store;
+  store.getBucket = (bucket) => {
+    const known = buckets.get(bucket);
+    if (known) return known;
+    const found = getBucket.call(store, bucket);
+    // Only a bucket that exists is remembered: one created on disk later is still found.
+    void found.then(
+      (b) => b && buckets.set(bucket, found),
+      () => {},
+    );
+    return found;
+  };
+  // Forgotten after the change on disk, so that no read that started before it is kept.
+  const forget = (bucket: string, type?: string) => {
+    if (type === undefined) buckets.delete(bucket);
+    for (const id of settings.keys()) if (id.startsWith(settingKey(bucket, type ?? ''))) settings.delete(id);
+  };
+  store.deleteBucket = (bucket) => deleteBucket.call(store, bucket).finally(() => forget(bucket));
+  store.getSubresource = (bucket, key, type) => {
+    if (key !== undefined) return getSubresource.call(store, bucket, key, type);
+    const id = settingKey(bucket, type);
+    let setting = settings.get(id);
+    if (!setting) {
+      setting = getSubresource.call(store, bucket, key, type);
+      settings.set(id, setting);
+      setting.catch(() => settings.delete(id));
+    }
+    return setting;
+  };
+  store.putSubresource = (bucket, key, resource) =>
+    putSubresource.call(store, bucket, key, resource).finally(() => forget(bucket, resource.type));
+  store.deleteSubresource = (bucket, key, type) =>
+    deleteSubresource.call(store, bucket, key, type).finally(() => forget(bucket, type));
 }
 
 /**

@@ -32,6 +32,7 @@ const lambdaSide = await startLambdaSide({
   redriveIntervalMs: config.redriveIntervalMs,
   sweepAgeMs: config.sweepAgeMs,
   log,
+  handlerThread: { logLevel: config.logLevel },
 });
 log.info(
   {

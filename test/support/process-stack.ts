@@ -23,6 +23,10 @@ export interface ProcessStackOptions {
   readonly giveUpAfterSeconds?: number;
   readonly lambdaRetryDelaysMs?: string;
   readonly inferenceTimeoutMs?: number;
+  /** The gateway and the handler reach S3 directly, not through the fault proxies (benchmarks). */
+  readonly direct?: boolean;
+  /** Node options per part, before the entry file (`--cpu-prof`, which NODE_OPTIONS refuses). */
+  readonly nodeArgs?: Partial<Record<Part, readonly string[]>>;
   /** Extra environment per part (a wrong secret for the gateway, say). */
   readonly env?: Partial<Record<Part, Record<string, string>>>;
 }
@@ -63,12 +67,18 @@ export class ProcessStack {
   /** Starts a part (again) and resolves once it answers its health check. */
   async startPart(part: Part, extraEnv: Record<string, string> = {}): Promise<void> {
     const log = createWriteStream(path.join(this.dataDir, `${part}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[part]], {
-      env: { ...process.env, ...this.envFor(part), ...this.options.env?.[part], ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    const child = spawn(
+      process.execPath,
+      [...(this.options.nodeArgs?.[part] ?? []), '--import', 'tsx', ENTRY[part]],
+      {
+        env: { ...process.env, ...this.envFor(part), ...this.options.env?.[part], ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    // Both into one file: neither may end it while the other still writes.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('close', () => log.end());
     this.children.set(part, child);
     // A runner that exits without dispose() must not leave the parts running.
     const killOnExit = () => child.kill('SIGKILL');
@@ -108,6 +118,7 @@ export class ProcessStack {
     const o = this.options;
     const common = { DATA_DIR: this.dataDir, LOG_LEVEL: 'info' };
     const inferenceUrl = `http://127.0.0.1:${this.ports['gpu-host']}`;
+    const s3Direct = `http://127.0.0.1:${this.ports.s3}`;
     switch (part) {
       case 'gpu-host':
         return { ...common, GPU_HOST_PORT: String(this.ports['gpu-host']), MODEL_REPOSITORY: 'models' };
@@ -117,14 +128,14 @@ export class ProcessStack {
           GATEWAY_PORT: String(this.ports.gateway),
           GATEWAY_BIND: '127.0.0.1',
           PUBLIC_DIR: path.join(this.dataDir, 'no-app'),
-          S3_ENDPOINT: this.s3Proxy.url,
+          S3_ENDPOINT: o.direct ? s3Direct : this.s3Proxy.url,
           INFERENCE_URL: inferenceUrl,
         };
       case 's3':
         return {
           ...common,
           S3_PORT: String(this.ports.s3),
-          LAMBDA_S3_ENDPOINT: this.lambdaS3Proxy.url,
+          LAMBDA_S3_ENDPOINT: o.direct ? s3Direct : this.lambdaS3Proxy.url,
           INFERENCE_URL: inferenceUrl,
           GATEWAY_URL: this.gatewayUrl,
           INFERENCE_TIMEOUT_MS: String(o.inferenceTimeoutMs ?? 2_000),
