@@ -75,10 +75,22 @@ export async function throttledServerVerdictMs(baseURL: string, photo: string): 
   }
 }
 
-/** Chooses `photo`; ms from the input's change event to the first frame with `testId` in the DOM. */
-async function timeToScreen(page: Page, photo: string, testId: string, timeoutMs: number): Promise<number> {
+/**
+ * Chooses `photo` and returns the ms from the input's change event to the first frame painted with
+ * `testId` in the DOM (bench:pwa's on-device and server figures too).
+ */
+export async function timeToScreen(
+  page: Page,
+  photo: string,
+  testId: string,
+  timeoutMs: number,
+  pollingMs = 50,
+): Promise<number> {
   await page.evaluate((id) => {
     const w = window as unknown as { __chosenAt?: number; __shownAt?: number };
+    w.__chosenAt = undefined;
+    w.__shownAt = undefined;
+    // Inline arrows only: tsx names bound functions with a `__name` helper the page does not have.
     document.addEventListener(
       'change',
       () => {
@@ -102,7 +114,7 @@ async function timeToScreen(page: Page, photo: string, testId: string, timeoutMs
       return w.__shownAt !== undefined && w.__chosenAt !== undefined ? w.__shownAt - w.__chosenAt : null;
     },
     undefined,
-    { timeout: timeoutMs, polling: 50 },
+    { timeout: timeoutMs, polling: pollingMs },
   );
   return (await handle.jsonValue()) as number;
 }

@@ -18,20 +18,20 @@
  *
  * Prints a table and, as the very last line, the same figures as one line of JSON.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/chromium.ts';
 import { formatKB, measureBuild, totalGzip } from '../pwa/scripts/shell-size.ts';
-import { startLocalStack } from '../stack/local-stack.ts';
+import { startTestStack } from '../test/support/test-stack.ts';
 import {
   firstVisitBytes,
   type LighthouseScores,
   lighthouseMobile,
   SLOW_LINK,
   throttledServerVerdictMs,
+  timeToScreen,
 } from './pwa-phone.ts';
 
 const PHOTO = fileURLToPath(new URL('../e2e/fixtures/digit-photo.jpg', import.meta.url));
@@ -75,21 +75,11 @@ async function phoneFigures(baseURL: string): Promise<PhoneFigures> {
 
 /** The phone figures of another build (its own stack, same machine, same run). */
 async function baselineFigures(dist: string): Promise<PhoneFigures> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-bench-baseline-'));
-  const stack = await startLocalStack({
-    s3Port: 0,
-    gpuHostPort: 0,
-    gatewayPort: 0,
-    dataDir,
-    publicDir: dist,
-    appOrigins: ['http://127.0.0.1:*', 'http://localhost:*'],
-    logLevel: 'warn',
-  });
+  const stack = await startTestStack({ publicDir: dist, logLevel: 'warn' });
   try {
-    return await phoneFigures(stack.gateway.url);
+    return await phoneFigures(stack.gatewayUrl);
   } finally {
-    await stack.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await stack.dispose();
   }
 }
 
@@ -117,42 +107,9 @@ async function workerStages(page: Page, photo: Buffer) {
   );
 }
 
-/**
- * Chooses the photo and returns the ms from the input's change event to the first frame painted with
- * `testId` in the DOM.
- */
-async function chooseToScreen(page: Page, testId: string): Promise<number> {
-  await page.evaluate((id) => {
-    const w = window as unknown as { __chosenAt?: number; __shownAt?: number };
-    w.__chosenAt = undefined;
-    w.__shownAt = undefined;
-    // Inline arrows only: tsx names bound functions with a `__name` helper the page does not have.
-    document.addEventListener(
-      'change',
-      () => {
-        w.__chosenAt = performance.now();
-      },
-      { capture: true, once: true },
-    );
-    const observer = new MutationObserver(() => {
-      if (w.__chosenAt === undefined || !document.querySelector(`[data-testid="${id}"]`)) return;
-      observer.disconnect();
-      requestAnimationFrame(() => {
-        w.__shownAt = performance.now();
-      });
-    });
-    observer.observe(document.body, { childList: true, subtree: true });
-  }, testId);
-  await page.getByLabel('Choose an image').setInputFiles(PHOTO);
-  const handle = await page.waitForFunction(
-    () => {
-      const w = window as unknown as { __chosenAt?: number; __shownAt?: number };
-      return w.__shownAt !== undefined && w.__chosenAt !== undefined ? w.__shownAt - w.__chosenAt : null;
-    },
-    undefined,
-    { timeout: 30_000, polling: 10 },
-  );
-  return (await handle.jsonValue()) as number;
+/** Chooses the photo; ms from the input's change event to the first frame with `testId` in the DOM. */
+function chooseToScreen(page: Page, testId: string): Promise<number> {
+  return timeToScreen(page, PHOTO, testId, 30_000, 10);
 }
 
 /** Back to an empty Classify page (History and back remounts it) without reloading. */
@@ -163,16 +120,7 @@ async function resetClassify(page: Page): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-bench-'));
-  const stack = await startLocalStack({
-    s3Port: 0,
-    gpuHostPort: 0,
-    gatewayPort: 0,
-    dataDir,
-    publicDir: 'pwa/dist',
-    appOrigins: ['http://127.0.0.1:*', 'http://localhost:*'],
-    logLevel: 'warn',
-  });
+  const stack = await startTestStack({ publicDir: 'pwa/dist', logLevel: 'warn' });
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({
@@ -312,8 +260,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(figures));
   } finally {
     await browser?.close();
-    await stack.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await stack.dispose();
   }
 }
 

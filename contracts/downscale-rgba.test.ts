@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downscaleRgba, fitInside } from './downscale-rgba.ts';
+import { downscaleRgba } from './downscale-rgba.ts';
 
 function rgba(
   width: number,
@@ -10,15 +10,6 @@ function rgba(
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set(pixel(x, y), (y * width + x) * 4);
   return { data, width, height };
 }
-
-describe('fitInside', () => {
-  it('scales the long side down to the limit and never enlarges', () => {
-    expect(fitInside(4032, 3024, 1024)).toEqual({ width: 1024, height: 768 });
-    expect(fitInside(900, 1200, 512)).toEqual({ width: 384, height: 512 });
-    expect(fitInside(28, 28, 512)).toEqual({ width: 28, height: 28 });
-    expect(fitInside(10_000, 1, 512)).toEqual({ width: 512, height: 1 });
-  });
-});
 
 describe('downscaleRgba', () => {
   it('returns an image that already fits as it is', () => {

@@ -5,6 +5,7 @@
  * either way between them; doing the scaling here, in plain arithmetic that V8 evaluates identically
  * everywhere, leaves only the decoders' differences. Pure: no DOM, no Node APIs.
  */
+import { fitInside } from './image-size.ts';
 import type { RgbaImage } from './preprocess.ts';
 
 /**
@@ -28,16 +29,6 @@ function areaWeights(from: number, to: number) {
     }
   }
   return { index, first, second };
-}
-
-/** Width and height scaled so that the long side is at most `longSide`; never enlarged. */
-export function fitInside(
-  width: number,
-  height: number,
-  longSide: number,
-): { width: number; height: number } {
-  const scale = Math.min(1, longSide / Math.max(width, height));
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
 /**

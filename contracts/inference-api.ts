@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scoredLabelSchema } from './prediction.ts';
+import { verdictSchema } from './prediction.ts';
 
 /**
  * The inference host's wire, as both sides see it: the Open Inference Protocol v2 (KServe v2 / Triton
@@ -23,6 +23,37 @@ export const SERVER_EXTENSIONS = [
   'model_configuration',
   'statistics',
 ] as const;
+
+/** One row of `POST /v2/repository/index` (Triton's model repository extension). */
+export const repositoryIndexEntrySchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  state: z.enum(['READY', 'UNAVAILABLE', 'LOADING', 'UNLOADING']),
+  reason: z.string(),
+});
+export type RepositoryIndexEntry = z.infer<typeof repositoryIndexEntrySchema>;
+export const repositoryIndexSchema = z.array(repositoryIndexEntrySchema);
+
+const tensorMetadataSchema = z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number()) });
+
+/**
+ * `GET /v2/models/{name}`: the protocol's model metadata, with this host's `parameters` (display
+ * name, labels, held-out accuracy, …) that the gateway reads to build `GET /api/models`
+ * (contracts/models.ts). The host's answer is typed by it, the gateway parses with it.
+ */
+export const modelMetadataSchema = z.object({
+  name: z.string(),
+  versions: z.array(z.string()).min(1),
+  platform: z.string(),
+  inputs: z.array(tensorMetadataSchema),
+  outputs: z.array(tensorMetadataSchema),
+  parameters: z.looseObject({
+    display_name: z.string(),
+    labels: z.array(z.string()),
+    held_out_accuracy: z.number().optional(),
+  }),
+});
+export type ModelMetadata = z.infer<typeof modelMetadataSchema>;
 
 /** `$parameters`: name → string, number or boolean. */
 export const v2ParametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -153,13 +184,5 @@ export function parseClassification(entry: string): Classification {
  * The host's image route, `POST /v2/models/{model}[/versions/{v}]/classify?top_k=K`, a convenience beside
  * the protocol: the body is the encoded image, the answer its verdict. The Lambda uses `infer` instead.
  */
-export const imageClassificationSchema = z.object({
-  model: z.string().min(1),
-  modelVersion: z.string().min(1),
-  label: z.string().min(1),
-  confidence: z.number().min(0).max(1),
-  topK: z.array(scoredLabelSchema).min(1),
-  /** Below the model's out-of-distribution threshold; absent (or false) for models without one. */
-  outOfDistribution: z.boolean().optional(),
-});
+export const imageClassificationSchema = verdictSchema;
 export type ImageClassification = z.infer<typeof imageClassificationSchema>;

@@ -8,11 +8,12 @@ export const scoredLabelSchema = z.object({
 export type ScoredLabel = z.infer<typeof scoredLabelSchema>;
 
 /**
- * The server's verdict on one upload. The Lambda writes it to S3 under `predictions/` (the accuracy
- * job's input) and sends it to the gateway, which pushes it to the browser.
+ * A model's verdict on one image, wherever it is made: the host's `/classify` answer
+ * (`ImageClassification`), the server's verdict on an upload (`Prediction`, adding which upload and
+ * when), and the device's (pwa/src/inference/device-classifier.ts `DeviceInference`, adding timings;
+ * History keeps it as `ItemRecord.device`). One shape, so a field added here reaches every one.
  */
-export const predictionSchema = z.object({
-  uploadId: z.uuid(),
+export const verdictSchema = z.object({
   model: z.string().min(1),
   modelVersion: z.string().min(1),
   label: z.string().min(1),
@@ -23,6 +24,15 @@ export const predictionSchema = z.object({
    * `label` and `topK` stay its best guess. Absent (records from before, models without a threshold): false.
    */
   outOfDistribution: z.boolean().optional(),
+});
+export type Verdict = z.infer<typeof verdictSchema>;
+
+/**
+ * The server's verdict on one upload. The Lambda writes it to S3 under `predictions/` (the accuracy
+ * job's input) and sends it to the gateway, which pushes it to the browser.
+ */
+export const predictionSchema = verdictSchema.extend({
+  uploadId: z.uuid(),
   predictedAt: z.iso.datetime(),
 });
 export type Prediction = z.infer<typeof predictionSchema>;

@@ -232,19 +232,6 @@ describe("preprocess('mnist-digit') on photo-like images", () => {
     expect(prediction?.label).toBe(FIXTURE_DIGIT);
     expect(prediction?.probability).toBeGreaterThan(0.9);
   });
-
-  it('preprocesses a 512 × 384 photo in a few milliseconds', () => {
-    const photo = upright.find((p) => p.image.width === 512 && p.image.height === 384);
-    if (!photo) throw new Error('no 512 × 384 photo among the fixtures');
-    for (let i = 0; i < 10; i++) preprocess('mnist-digit', photo.image);
-    const runs = 50;
-    const start = performance.now();
-    for (let i = 0; i < runs; i++) preprocess('mnist-digit', photo.image);
-    const perImage = (performance.now() - start) / runs;
-    // Measured 3.1 ms on an idle 2-core dev machine, 4.4–5.1 ms with both cores busy; the bound leaves
-    // room for a loaded CI host.
-    expect(perImage).toBeLessThan(25);
-  });
 });
 
 describe('preprocess errors', () => {

@@ -3,7 +3,7 @@ import { predictionErrorSchema, predictionSchema } from './prediction.ts';
 
 /**
  * What the Lambda posts to the gateway's `POST /internal/results`: a verdict or a reason there is none.
- * The body is signed (see result-signature.ts); the gateway rejects anything unsigned or stale.
+ * The body is signed (see platform/result-signature.ts); the gateway rejects anything unsigned or stale.
  */
 export const uploadResultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('prediction'), prediction: predictionSchema }),

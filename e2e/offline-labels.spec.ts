@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import sharp from 'sharp';
+import { SYNC_LOCK, SYNC_TAG } from '../pwa/src/sync/sync-names.ts';
 import { expect, test } from './stack-fixture.ts';
 import {
   chooseImage,
@@ -72,8 +73,9 @@ test('classifies and labels three images offline, keeps them across reloads, and
   await context.setOffline(false);
   await expect.poll(async () => (await ours()).length, { timeout: 30_000 }).toBe(3);
   await expect(page.getByTestId('history-summary')).toHaveAttribute('data-waiting', '0');
-  // Anything sent twice would land by now.
-  await page.waitForTimeout(1_500);
+  // Both senders have finished: the sync tag is answered and nobody holds or waits for the sync lock.
+  // A second send, had there been one, has landed by then.
+  await expect.poll(() => syncAtRest(page), { timeout: 30_000 }).toBe(true);
 
   const records = await ours();
   expect(records.map((r) => r.labelId).sort()).toEqual([...labelIds].sort());
@@ -120,3 +122,19 @@ test('with the app closed, Background Sync sends a label queued offline once the
     })
     .toBe(1);
 });
+
+/** True when no Background Sync of the app is pending and the sync lock is neither held nor awaited. */
+function syncAtRest(page: Page): Promise<boolean> {
+  return page.evaluate(
+    async ({ tag, lock }) => {
+      const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & {
+        sync?: { getTags(): Promise<string[]> };
+      };
+      const tags = (await registration.sync?.getTags()) ?? [];
+      const locks = await navigator.locks.query();
+      const busy = [...(locks.held ?? []), ...(locks.pending ?? [])].some((l) => l.name === lock);
+      return !tags.includes(tag) && !busy;
+    },
+    { tag: SYNC_TAG, lock: SYNC_LOCK },
+  );
+}

@@ -1,15 +1,14 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import { type RunningLocalStack, startLocalStack } from '../stack/local-stack.ts';
+import { startTestStack, type TestStack } from '../test/support/test-stack.ts';
 
 /** The built app the gateway serves; `npm run test:e2e` builds it first. */
 const PUBLIC_DIR = 'pwa/dist';
 
 export interface StackFixtures {
   /** The whole system on free ports, serving the built app, with a throw-away data folder. */
-  readonly stack: RunningLocalStack;
+  readonly stack: TestStack;
 }
 
 export interface PageFixtures {
@@ -52,22 +51,15 @@ export const test = base.extend<PageFixtures, StackFixtures>({
           `${PUBLIC_DIR}/index.html is missing: run \`npm run build\` first (or \`npm run test:e2e\`)`,
         );
       });
-      const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-e2e-'));
-      const stack = await startLocalStack({
-        s3Port: 0,
-        gpuHostPort: 0,
-        gatewayPort: 0,
-        dataDir,
+      const stack = await startTestStack({
         publicDir: PUBLIC_DIR,
-        appOrigins: ['http://127.0.0.1:*', 'http://localhost:*'],
         lambdaRetryDelaysMs: [200, 400],
         logLevel: 'warn',
       });
       try {
         await use(stack);
       } finally {
-        await stack.close();
-        await rm(dataDir, { recursive: true, force: true });
+        await stack.dispose();
       }
     },
     { scope: 'worker', timeout: 60_000 },

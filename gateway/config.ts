@@ -12,7 +12,8 @@ const envSchema = s3EnvironmentSchema.extend({
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   GATEWAY_BIND: z.string().default('0.0.0.0'),
   PUBLIC_DIR: z.string().default('pwa/dist'),
-  S3_BUCKET: z.string().min(3).default('pictor-local'),
+  // No default: a bucket name that only exists locally must not be what production quietly uses.
+  S3_BUCKET: z.string().min(3, 'S3_BUCKET must name the uploads bucket'),
   UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().max(MAX_UPLOAD_BYTES).default(MAX_UPLOAD_BYTES),
   DEFAULT_MODEL: modelNameSchema.default('digits'),

@@ -1,5 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { submitLabelsRequestSchema } from '../contracts/labels.ts';
+import { describeIssue } from '../contracts/zod-issues.ts';
 import { HttpError } from '../platform/http-error.ts';
 import { HttpExchange, headersOf } from '../platform/http-exchange.ts';
 import { parseJsonBody, readBody } from '../platform/read-body.ts';
@@ -41,8 +42,7 @@ export function registerLabelRoutes({
       const body = parseJsonBody(await readBody(guard, MAX_BODY_BYTES, headers['content-length'] ?? ''));
       const parsed = submitLabelsRequestSchema.safeParse(body);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new HttpError(400, 'invalid_labels', `${issue?.path.join('.') || 'body'}: ${issue?.message}`);
+        throw new HttpError(400, 'invalid_labels', describeIssue(parsed.error, 'body'));
       }
       // Labels become classes of the accuracy report: only the models' own labels are taken.
       const catalogue = await models.list().catch((error: unknown) => {

@@ -1,23 +1,10 @@
 import { request } from 'undici';
-import { z } from 'zod';
+import { modelMetadataSchema, repositoryIndexSchema } from '../contracts/inference-api.ts';
 import type { ModelList, ModelSummary } from '../contracts/models.ts';
 import { HttpError } from '../platform/http-error.ts';
 
 const CACHE_MS = 60_000;
 const TIMEOUT_MS = 3_000;
-
-const repositoryIndexSchema = z.array(
-  z.object({ name: z.string(), version: z.string().optional(), state: z.string().optional() }),
-);
-const modelMetadataSchema = z.object({
-  name: z.string(),
-  versions: z.array(z.string()).min(1),
-  parameters: z.object({
-    display_name: z.string(),
-    labels: z.array(z.string()),
-    held_out_accuracy: z.number().optional(),
-  }),
-});
 
 /**
  * The models the inference host serves, with their labels: read from its repository index and model

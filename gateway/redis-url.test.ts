@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readGatewayConfig } from './config.ts';
 
-const secrets = { RESULT_SIGNING_SECRET: 'r'.repeat(32), UPLOAD_TOKEN_SECRET: 'u'.repeat(32) };
+const secrets = {
+  RESULT_SIGNING_SECRET: 'r'.repeat(32),
+  UPLOAD_TOKEN_SECRET: 'u'.repeat(32),
+  S3_BUCKET: 'pictor-uploads',
+  GATEWAY_URL: 'http://gateway.internal:8080',
+};
 
 describe('REDIS_URL', () => {
   it('is optional: without it the gateway keeps results in its own memory', () => {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import { LATEST_REPORT_KEY, latestReportPointerSchema } from '../contracts/reports.ts';
+import { describeIssue } from '../contracts/zod-issues.ts';
 import { HttpError } from '../platform/http-error.ts';
 import { HttpExchange, statusLine } from '../platform/http-exchange.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -63,11 +64,10 @@ export function registerReportRoutes({ app, config, s3, onUnexpected }: GatewayC
     }
     const parsed = latestReportPointerSchema.safeParse(json);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
       throw new HttpError(
         502,
         'invalid_report',
-        `${LATEST_REPORT_KEY}: ${issue?.path.join('.') || 'pointer'}: ${issue?.message}`,
+        `${LATEST_REPORT_KEY}: ${describeIssue(parsed.error, 'pointer')}`,
       );
     }
     const pointer = parsed.data;

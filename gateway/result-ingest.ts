@@ -1,7 +1,8 @@
 import type { HmacKeys } from '../contracts/hmac-keys.ts';
-import { verifyResultSignature } from '../contracts/result-signature.ts';
 import { type UploadResult, uploadResultSchema } from '../contracts/results.ts';
+import { describeIssue } from '../contracts/zod-issues.ts';
 import { HttpError } from '../platform/http-error.ts';
+import { verifyResultSignature } from '../platform/result-signature.ts';
 import type { ResultRelay } from './result-relay.ts';
 import type { StoreOutcome } from './result-store.ts';
 
@@ -28,8 +29,7 @@ export async function ingestResult(
   }
   const parsed = uploadResultSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new HttpError(400, 'invalid_result', `${issue?.path.join('.') || 'result'}: ${issue?.message}`);
+    throw new HttpError(400, 'invalid_result', describeIssue(parsed.error, 'result'));
   }
   let outcome: StoreOutcome;
   try {

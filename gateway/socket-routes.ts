@@ -1,5 +1,6 @@
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { clientMessageSchema, type ServerMessage } from '../contracts/ws-messages.ts';
+import { describeIssue } from '../contracts/zod-issues.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { isFinal } from './result-store.ts';
 import { resultMessage, uploadTopic } from './server-messages.ts';
@@ -62,11 +63,10 @@ export function registerSocketRoutes({
       }
       const parsed = clientMessageSchema.safeParse(json);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
         return send(ws, {
           type: 'rejected',
           code: 'invalid_message',
-          message: `${issue?.path.join('.') || 'message'}: ${issue?.message}`,
+          message: describeIssue(parsed.error, 'message'),
         });
       }
       const message = parsed.data;

@@ -1,6 +1,7 @@
 import { isUploadId } from '../contracts/s3-keys.ts';
 import { createUploadRequestSchema } from '../contracts/uploads.ts';
 import type { PredictionStatus } from '../contracts/ws-messages.ts';
+import { describeIssue } from '../contracts/zod-issues.ts';
 import { HttpError } from '../platform/http-error.ts';
 import { HttpExchange, headersOf } from '../platform/http-exchange.ts';
 import { parseJsonBody, readBody } from '../platform/read-body.ts';
@@ -37,12 +38,7 @@ export function registerUploadRoutes({ app, config, s3, outcomes, onUnexpected }
       const body = parseJsonBody(await readBody(guard, MAX_BODY_BYTES, headers['content-length'] ?? ''));
       const parsed = createUploadRequestSchema.safeParse(body);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new HttpError(
-          400,
-          'invalid_upload_request',
-          `${issue?.path.join('.') || 'body'}: ${issue?.message}`,
-        );
+        throw new HttpError(400, 'invalid_upload_request', describeIssue(parsed.error, 'body'));
       }
       if (parsed.data.size > config.maxUploadBytes) {
         throw new HttpError(

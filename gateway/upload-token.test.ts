@@ -5,15 +5,22 @@ const SECRET = 'gateway-secret-long-enough-for-the-test-0123';
 const ID = '3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
 
 describe('upload tokens', () => {
+  it('issues the HMAC-SHA256 of "upload:<uploadId>" under the secret, base64url', () => {
+    // Computed apart: printf 'upload:<ID>' | openssl dgst -sha256 -hmac <SECRET> -binary | base64url
+    expect(issueUploadToken(SECRET, ID)).toBe('MA6fknfJok6B3Fd0eaufTHfUCObDy9Clf2bsA_P5Pzw');
+  });
+
   it('verifies the token issued for an upload', () => {
-    expect(verifyUploadToken(SECRET, ID, issueUploadToken(SECRET, ID))).toBe(true);
+    expect(verifyUploadToken(SECRET, ID, 'MA6fknfJok6B3Fd0eaufTHfUCObDy9Clf2bsA_P5Pzw')).toBe(true);
   });
 
   it('refuses the token of another upload, another secret, or an altered token', () => {
     const token = issueUploadToken(SECRET, ID);
     expect(verifyUploadToken(SECRET, ID.replace('3f', '4f'), token)).toBe(false);
     expect(verifyUploadToken(`${SECRET}!`, ID, token)).toBe(false);
-    expect(verifyUploadToken(SECRET, ID, `${token.slice(0, -1)}A`)).toBe(token.endsWith('A'));
+    expect(verifyUploadToken(SECRET, ID, `${token.slice(0, -1)}x`)).toBe(false);
+    expect(verifyUploadToken(SECRET, ID, `x${token.slice(1)}`)).toBe(false);
+    expect(verifyUploadToken(SECRET, ID, `${token}x`)).toBe(false);
     expect(verifyUploadToken(SECRET, ID, '')).toBe(false);
   });
 

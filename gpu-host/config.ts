@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { logLevelSchema, parseEnvironment } from '../platform/env-config.ts';
 
 const executionProviderSchema = z.enum(['cuda', 'cpu']);
 export type ExecutionProviderName = z.infer<typeof executionProviderSchema>;
@@ -37,7 +38,7 @@ const envSchema = z.object({
     .default(64 * 1024 * 1024),
   MAX_QUEUE_SIZE: z.coerce.number().int().nonnegative().default(1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().nonnegative().default(30_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelSchema,
 });
 
 /** The inference host's configuration, read once at start-up. Every variable is in gpu-host/README.md. */
@@ -81,12 +82,7 @@ export interface GpuHostConfig {
 
 /** Reads and validates the environment; throws naming each bad variable. */
 export function readGpuHostConfig(env: NodeJS.ProcessEnv = process.env): GpuHostConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`gpu-host configuration is invalid: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseEnvironment(envSchema, env, 'gpu-host');
   return Object.freeze({
     port: e.GPU_HOST_PORT,
     bind: e.GPU_HOST_BIND,

@@ -1,11 +1,9 @@
 import sharp from 'sharp';
 import { downscaleRgba } from '../contracts/downscale-rgba.ts';
+import { DECODE_LONG_SIDE } from '../contracts/image-size.ts';
 import { sniffImageType } from '../contracts/image-types.ts';
 import type { RgbaImage } from '../contracts/preprocess.ts';
 import { ImageTooLargeError, UnsupportedImageError } from './errors.ts';
-
-/** Long side the decoder scales photos down to: plenty for a 28×28 model, cheap to preprocess. */
-export const DECODE_LONG_SIDE = 512;
 
 export interface DecodeLimits {
   readonly maxImageBytes: number;

@@ -3,12 +3,12 @@ import type { ImageClassification } from '../contracts/inference-api.ts';
 import type { ModelManifest } from '../contracts/model-manifest.ts';
 import { isOutOfDistribution } from '../contracts/out-of-distribution.ts';
 import { preprocess } from '../contracts/preprocess.ts';
+import { topK } from '../contracts/top-k.ts';
 import type { Classifier } from './classifier.ts';
 import { atElement, ImageTooLargeError, UnsupportedImageError } from './errors.ts';
 import { type DecodeLimits, decodeImage } from './image-decoder.ts';
 import type { GpuHostMetrics } from './metrics.ts';
 import type { ModelRegistry } from './model-registry.ts';
-import { topK } from './top-k.ts';
 import type { ModelInput } from './v2-infer-request.ts';
 
 /**

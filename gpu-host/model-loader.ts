@@ -1,4 +1,10 @@
 import type { Logger } from 'pino';
+import {
+  type ModelVersionFiles,
+  type RepositoryScan,
+  scanModel,
+  scanModelRepository,
+} from '../platform/model-repository.ts';
 import type { Classifier } from './classifier.ts';
 import type { GpuHostConfig } from './config.ts';
 import { DynamicBatcher } from './dynamic-batcher.ts';
@@ -6,12 +12,6 @@ import { InvalidRequestError } from './errors.ts';
 import { MeteredClassifier } from './metered-classifier.ts';
 import type { GpuHostMetrics } from './metrics.ts';
 import type { ModelRegistry } from './model-registry.ts';
-import {
-  type ModelVersionFiles,
-  type RepositoryScan,
-  scanModel,
-  scanModelRepository,
-} from './model-repository.ts';
 import { NullClassifier } from './null-classifier.ts';
 import { loadOnnxClassifier } from './onnx-classifier.ts';
 

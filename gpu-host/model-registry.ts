@@ -1,13 +1,8 @@
+import type { RepositoryIndexEntry } from '../contracts/inference-api.ts';
 import type { Classifier } from './classifier.ts';
 import { ModelNotFoundError } from './errors.ts';
 
-/** One row of the model repository index (Triton's model repository extension). */
-export interface RepositoryIndexEntry {
-  readonly name: string;
-  readonly version: string;
-  readonly state: 'READY' | 'UNAVAILABLE';
-  readonly reason: string;
-}
+export type { RepositoryIndexEntry };
 
 const byVersionDescending = (a: string, b: string) => Number(b) - Number(a);
 

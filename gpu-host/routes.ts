@@ -1,6 +1,7 @@
 import {
   IMAGE_INPUT_NAME,
   INFERENCE_HEADER_CONTENT_LENGTH,
+  type ModelMetadata,
   SERVER_EXTENSIONS,
 } from '../contracts/inference-api.ts';
 import type { ModelManifest } from '../contracts/model-manifest.ts';
@@ -239,10 +240,14 @@ function refuseOverrides(body: unknown): void {
  * images, decoded and preprocessed by the host, like a Triton ensemble with a preprocessing step).
  * A request gives exactly one of the two.
  */
-function modelMetadata(manifest: ModelManifest, versions: readonly string[], executionProvider: string) {
+function modelMetadata(
+  manifest: ModelManifest,
+  versions: readonly string[],
+  executionProvider: string,
+): ModelMetadata {
   return {
     name: manifest.name,
-    versions,
+    versions: [...versions],
     platform: manifest.platform,
     inputs: [
       { name: manifest.input.name, datatype: manifest.input.datatype, shape: [-1, ...manifest.input.dims] },

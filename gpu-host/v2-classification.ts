@@ -1,5 +1,5 @@
 import { formatClassification } from '../contracts/inference-api.ts';
-import { topIndices } from './top-k.ts';
+import { topIndices } from '../contracts/top-k.ts';
 
 /**
  * Triton's classification extension: instead of the raw output `[batch, classes]`, the `k` highest

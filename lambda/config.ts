@@ -1,15 +1,22 @@
 import { z } from 'zod';
 import { modelNameSchema } from '../contracts/uploads.ts';
-import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../platform/env-config.ts';
+import {
+  type LogLevel,
+  logLevelSchema,
+  parseEnvironment,
+  s3ConnectionFrom,
+  s3EnvironmentSchema,
+} from '../platform/env-config.ts';
 import type { S3Connection } from '../platform/s3-client.ts';
 import { loadHmacKeys } from '../platform/secret-source.ts';
 import { urlListSchema } from '../platform/url-list.ts';
 
 const envSchema = s3EnvironmentSchema.extend({
-  INFERENCE_URL: z.string().default('http://127.0.0.1:8000').pipe(urlListSchema),
+  // No loopback defaults: production names its hosts; the local stack and `start:s3` supply theirs.
+  INFERENCE_URL: urlListSchema,
   INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   INFERENCE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
-  GATEWAY_URL: z.url().default('http://127.0.0.1:8080'),
+  GATEWAY_URL: z.url(),
   GATEWAY_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   RESULT_SIGNING_SECRET: z.string().min(32, 'RESULT_SIGNING_SECRET must be at least 32 characters'),
   DEFAULT_MODEL: modelNameSchema.default('digits'),
@@ -20,6 +27,7 @@ const envSchema = s3EnvironmentSchema.extend({
     .default(10 * 1024 * 1024),
   TOP_K: z.coerce.number().int().min(1).max(20).default(3),
   GIVE_UP_AFTER_SECONDS: z.coerce.number().positive().default(900),
+  LOG_LEVEL: logLevelSchema,
 });
 
 /** The Lambda's configuration, read once per cold start. */
@@ -32,7 +40,7 @@ export interface LambdaConfig {
   readonly inferenceAttempts: number;
   readonly gatewayUrl: string;
   readonly gatewayTimeoutMs: number;
-  /** Shared with the gateway: authenticates results (contracts/result-signature.ts). */
+  /** Shared with the gateway: authenticates results (platform/result-signature.ts). */
   readonly resultSigningSecret: string;
   /** Model for uploads that name none (no `x-amz-meta-model`). */
   readonly defaultModel: string;
@@ -41,6 +49,8 @@ export interface LambdaConfig {
   readonly topK: number;
   /** An upload without a verdict this long after it was stored ends with a final error. */
   readonly giveUpAfterMs: number;
+  /** Lines below this level are not written (`error` keeps only failures; `silent` none). */
+  readonly logLevel: LogLevel;
 }
 
 /** Reads and validates the environment; throws naming each bad variable. */
@@ -58,6 +68,7 @@ export function readLambdaConfig(env: NodeJS.ProcessEnv = process.env): LambdaCo
     maxImageBytes: e.MAX_IMAGE_BYTES,
     topK: e.TOP_K,
     giveUpAfterMs: e.GIVE_UP_AFTER_SECONDS * 1000,
+    logLevel: e.LOG_LEVEL,
   });
 }
 

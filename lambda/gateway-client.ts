@@ -1,6 +1,6 @@
-import { RESULT_SIGNATURE_HEADER, signResult } from '../contracts/result-signature.ts';
 import type { UploadResult } from '../contracts/results.ts';
 import { postOnce } from '../platform/post-once.ts';
+import { RESULT_SIGNATURE_HEADER, signResult } from '../platform/result-signature.ts';
 import { isTransientStatus, TransientError, tryTimeout, withRetries } from '../platform/retry.ts';
 
 /**

@@ -1,3 +1,4 @@
+import type { LogLevel } from '../platform/env-config.ts';
 import { createS3Client, FAST_S3_TIMEOUTS } from '../platform/s3-client.ts';
 import { type LambdaConfig, loadLambdaConfig } from './config.ts';
 import { createGatewayClient, ResultRejectedError } from './gateway-client.ts';
@@ -52,7 +53,7 @@ export function createProcessDeps(config: LambdaConfig): ProcessDeps {
 
 /** Builds the handler from configuration: clients are made once per cold start, not per event. */
 export function createHandler(config: LambdaConfig, options: HandlerOptions = {}): S3Handler {
-  const log = options.log ?? jsonLog;
+  const log = options.log ?? jsonLogAt(config.logLevel);
   const deps: ProcessDeps = { ...createProcessDeps(config), ...options.deps };
 
   return async (event, context) => {
@@ -112,11 +113,24 @@ export function planBudget(remainingMs: number, now = Date.now()): TimeBudget {
   return { deadline, inferenceDeadline: deadline - reserve };
 }
 
-const jsonLog: LambdaLog = (level, message, fields) => {
-  const line = JSON.stringify({ level, message, ...fields });
-  if (level === 'error') console.error(line);
-  else console.log(line);
-};
+/** JSON lines on stdout/stderr (CloudWatch), those below `threshold` left out as pino would. */
+function jsonLogAt(threshold: LogLevel): LambdaLog {
+  const rank: Record<LogLevel, number> = {
+    trace: 10,
+    debug: 20,
+    info: 30,
+    warn: 40,
+    error: 50,
+    fatal: 60,
+    silent: Infinity,
+  };
+  return (level, message, fields) => {
+    if (rank[level] < rank[threshold]) return;
+    const line = JSON.stringify({ level, message, ...fields });
+    if (level === 'error') console.error(line);
+    else console.log(line);
+  };
+}
 
 let defaultHandler: Promise<S3Handler> | undefined;
 

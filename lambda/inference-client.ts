@@ -11,6 +11,7 @@ import {
   v2InferResponseSchema,
 } from '../contracts/inference-api.ts';
 import type { PredictionErrorCode } from '../contracts/prediction.ts';
+import { clampProbability } from '../contracts/top-k.ts';
 import { isTransientNetworkError, isTransientStatus, TransientError, tryTimeout } from '../platform/retry.ts';
 import { retryAfterMs } from '../platform/retry-after.ts';
 import { splitUrlList } from '../platform/url-list.ts';
@@ -102,7 +103,7 @@ export function classificationFromResponse(body: unknown): ImageClassification |
   try {
     const topK = output.data.map((entry) => {
       const { value, index, label } = parseClassification(String(entry));
-      return { label: label ?? String(index), confidence: Math.min(1, Math.max(0, value)) };
+      return { label: label ?? String(index), confidence: clampProbability(value) };
     });
     const best = topK[0];
     const verdict = imageClassificationSchema.safeParse({

@@ -1,35 +1,19 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { modelManifestSchema } from '../contracts/model-manifest.ts';
+import { scanModelRepository } from '../platform/model-repository.ts';
 import type { ManifestLabels } from './class-order.ts';
 
 /**
- * The class lists of every `models/<name>/<version>/manifest.json` under `modelsDir`, so that confusion
- * matrices follow the model's own label order. A missing folder gives none; a manifest that does not
- * parse is skipped (its model's labels are then ordered numeric-aware).
+ * The class lists of every valid model version under `modelsDir` (platform/model-repository.ts), so
+ * that confusion matrices follow the model's own label order. A missing folder gives none; an invalid
+ * version is left out (its model's labels are then ordered numeric-aware).
  */
 export async function loadManifestLabels(modelsDir: string): Promise<ManifestLabels> {
+  const scan = await scanModelRepository(modelsDir).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { found: [], skipped: [] };
+    throw error;
+  });
   const result: Record<string, Record<string, readonly string[]>> = {};
-  const names = await readdir(modelsDir).catch(() => [] as string[]);
-  for (const name of names) {
-    const versions = await readdir(path.join(modelsDir, name)).catch(() => [] as string[]);
-    for (const version of versions) {
-      const raw = await readFile(path.join(modelsDir, name, version, 'manifest.json'), 'utf8').catch(
-        () => null,
-      );
-      if (raw === null) continue;
-      let json: unknown;
-      try {
-        json = JSON.parse(raw);
-      } catch {
-        continue;
-      }
-      const parsed = modelManifestSchema.safeParse(json);
-      if (!parsed.success) continue;
-      result[parsed.data.name] ??= {};
-      (result[parsed.data.name] as Record<string, readonly string[]>)[parsed.data.version] =
-        parsed.data.labels;
-    }
+  for (const { manifest } of scan.found) {
+    result[manifest.name] = { ...result[manifest.name], [manifest.version]: manifest.labels };
   }
   return result;
 }

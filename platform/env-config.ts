@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '../contracts/zod-issues.ts';
 import type { S3Connection } from './s3-client.ts';
 
 /**
@@ -12,11 +13,16 @@ export function parseEnvironment<S extends z.ZodType>(
 ): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`${deployable} configuration is invalid: ${problems}`);
+    throw new Error(`${deployable} configuration is invalid: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }
+
+/** `LOG_LEVEL`, read by every part: pino's levels, `info` unless set. */
+export const logLevelSchema = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+export type LogLevel = z.infer<typeof logLevelSchema>;
 
 /** The variables that say how to reach S3; unset endpoint and keys mean AWS with the role's credentials. */
 export const s3EnvironmentSchema = z.object({

@@ -4,7 +4,12 @@ import { readLambdaConfig } from '../lambda/config.ts';
 import { retryAfterMs } from './retry-after.ts';
 import { urlListSchema } from './url-list.ts';
 
-const secrets = { RESULT_SIGNING_SECRET: 'r'.repeat(32), UPLOAD_TOKEN_SECRET: 'u'.repeat(32) };
+const secrets = {
+  RESULT_SIGNING_SECRET: 'r'.repeat(32),
+  UPLOAD_TOKEN_SECRET: 'u'.repeat(32),
+  S3_BUCKET: 'pictor-uploads',
+  GATEWAY_URL: 'http://gateway.internal:8080',
+};
 
 describe('INFERENCE_URL names one host or several', () => {
   it('reads a comma-separated list, trimmed and without duplicates', () => {

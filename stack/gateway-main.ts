@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { readGatewayConfig } from '../gateway/config.ts';
 import { startGateway } from '../gateway/gateway.ts';
+import { LOCAL_BUCKET, LOCAL_INFERENCE_URL, LOCAL_S3_ENDPOINT } from './local-defaults.ts';
 import { LOCAL_S3_CREDENTIALS } from './local-s3.ts';
 import { loadOrCreateSecrets } from './stack-secrets.ts';
 import { onStopSignals } from './stop-signals.ts';
@@ -11,10 +12,11 @@ import { onStopSignals } from './stop-signals.ts';
 const dataDir = process.env.DATA_DIR ?? '.data';
 const secrets = await loadOrCreateSecrets(dataDir);
 const config = readGatewayConfig({
-  S3_ENDPOINT: 'http://127.0.0.1:4569',
+  S3_ENDPOINT: LOCAL_S3_ENDPOINT,
+  S3_BUCKET: LOCAL_BUCKET,
   S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
   S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-  INFERENCE_URL: 'http://127.0.0.1:8000',
+  INFERENCE_URL: LOCAL_INFERENCE_URL,
   RESULT_SIGNING_SECRET: secrets.resultSigningSecret,
   UPLOAD_TOKEN_SECRET: secrets.uploadTokenSecret,
   ...process.env,

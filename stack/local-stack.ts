@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
 import { DEFAULT_PRESIGN_RATE_LIMIT, type RateLimitPolicy } from '../gateway/client-rate-limit.ts';
-import type { GatewayConfig } from '../gateway/config.ts';
+import { type GatewayConfig, readGatewayConfig } from '../gateway/config.ts';
 import { type RunningGateway, startGateway } from '../gateway/gateway.ts';
 import { readGpuHostConfig } from '../gpu-host/config.ts';
 import { type RunningGpuHost, startGpuHost } from '../gpu-host/gpu-host.ts';
-import type { LambdaConfig } from '../lambda/config.ts';
+import { type LambdaConfig, readLambdaConfig } from '../lambda/config.ts';
 import type { EventBridge } from './event-bridge.ts';
 import { type RunningLambdaSide, startLambdaSide } from './lambda-side.ts';
+import { LOCAL_BUCKET, LOCAL_GATEWAY_PORT, LOCAL_GPU_HOST_PORT, LOCAL_S3_PORT } from './local-defaults.ts';
 import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from './local-s3.ts';
 import { loadOrCreateSecrets } from './stack-secrets.ts';
 
@@ -35,14 +36,19 @@ export interface LocalStackOptions {
   readonly logLevel: string;
   /** Presigns per client; the load generator raises it (all its users share one address). */
   readonly presignRateLimit: RateLimitPolicy;
+  /**
+   * Where the gateway and the Lambda reach inference; unset, the stack's own host. A test puts a fault
+   * proxy in front of the host here.
+   */
+  readonly inferenceUrl?: string;
 }
 
 export const DEFAULT_STACK_OPTIONS: LocalStackOptions = Object.freeze({
-  s3Port: 4569,
-  gpuHostPort: 8000,
-  gatewayPort: 8080,
+  s3Port: LOCAL_S3_PORT,
+  gpuHostPort: LOCAL_GPU_HOST_PORT,
+  gatewayPort: LOCAL_GATEWAY_PORT,
   dataDir: '.data',
-  bucket: 'pictor-local',
+  bucket: LOCAL_BUCKET,
   publicDir: 'pwa/dist',
   modelRepository: 'models',
   appOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080'],
@@ -89,7 +95,6 @@ export async function startLocalStack(
     allowedOrigins: options.appOrigins,
     region,
   });
-  const s3Connection = { region, endpoint: s3.endpoint, credentials: LOCAL_S3_CREDENTIALS };
 
   // The host's own defaults (read as in production), with the stack's port, models and log level.
   const gpuHostConfig = readGpuHostConfig({
@@ -100,39 +105,38 @@ export async function startLocalStack(
   });
   const gpuHost = await startGpuHost(gpuHostConfig, log.child({ service: 'gpu-host' }));
 
+  // The gateway's and the Lambda's own configuration readers, as in AWS: their defaults are the ones
+  // production gets; the stack supplies only what production has to name (addresses, bucket, secrets).
+  const s3Env = {
+    AWS_REGION: region,
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+    S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+  };
+  const inferenceUrl = options.inferenceUrl ?? gpuHost.url;
   const gatewayConfig: GatewayConfig = {
-    port: options.gatewayPort,
-    bind: '127.0.0.1',
-    publicDir: options.publicDir,
-    s3: s3Connection,
-    bucket: options.bucket,
-    uploadUrlTtlSeconds: 300,
-    maxUploadBytes: 10 * 1024 * 1024,
-    defaultModel: 'digits',
-    resultSigningSecret: secrets.resultSigningSecret,
-    uploadTokenSecret: secrets.uploadTokenSecret,
-    resultTtlSeconds: 3600,
-    maxStoredResults: 100_000,
-    maxStoredErrors: 10_000,
-    inferenceUrl: gpuHost.url,
+    ...readGatewayConfig({
+      ...s3Env,
+      GATEWAY_PORT: String(options.gatewayPort),
+      GATEWAY_BIND: '127.0.0.1',
+      PUBLIC_DIR: options.publicDir,
+      S3_BUCKET: options.bucket,
+      RESULT_SIGNING_SECRET: secrets.resultSigningSecret,
+      UPLOAD_TOKEN_SECRET: secrets.uploadTokenSecret,
+      INFERENCE_URL: inferenceUrl,
+    }),
     presignRateLimit: options.presignRateLimit,
-    trustedProxyHops: 0,
   };
   const gateway = await startGateway(gatewayConfig, log.child({ service: 'gateway' }));
 
-  const lambdaConfig: LambdaConfig = {
-    s3: s3Connection,
-    inferenceUrl: gpuHost.url,
-    inferenceTimeoutMs: 10_000,
-    inferenceAttempts: 3,
-    gatewayUrl: gateway.url,
-    gatewayTimeoutMs: 5_000,
-    resultSigningSecret: secrets.resultSigningSecret,
-    defaultModel: 'digits',
-    maxImageBytes: 10 * 1024 * 1024,
-    topK: 3,
-    giveUpAfterMs: options.giveUpAfterMs,
-  };
+  const lambdaConfig = readLambdaConfig({
+    ...s3Env,
+    INFERENCE_URL: inferenceUrl,
+    GATEWAY_URL: gateway.url,
+    RESULT_SIGNING_SECRET: secrets.resultSigningSecret,
+    GIVE_UP_AFTER_SECONDS: String(options.giveUpAfterMs / 1000),
+    LOG_LEVEL: options.logLevel,
+  });
   const lambdaSide = await startLambdaSide({
     s3,
     lambdaConfig,

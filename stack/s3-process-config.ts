@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type LambdaConfig, readLambdaConfig } from '../lambda/config.ts';
-import { parseEnvironment } from '../platform/env-config.ts';
+import { logLevelSchema, parseEnvironment } from '../platform/env-config.ts';
+import { LOCAL_BUCKET, LOCAL_GATEWAY_URL, LOCAL_INFERENCE_URL, LOCAL_S3_PORT } from './local-defaults.ts';
 import { LOCAL_S3_CREDENTIALS } from './local-s3.ts';
 import type { StackSecrets } from './stack-secrets.ts';
 
@@ -10,10 +11,10 @@ const delays = z
   .transform((s) => s.split(',').map(Number));
 
 const envSchema = z.object({
-  S3_PORT: z.coerce.number().int().min(0).max(65535).default(4569),
+  S3_PORT: z.coerce.number().int().min(0).max(65535).default(LOCAL_S3_PORT),
   S3_BIND: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('.data'),
-  S3_BUCKET: z.string().min(3).default('pictor-local'),
+  S3_BUCKET: z.string().min(3).default(LOCAL_BUCKET),
   AWS_REGION: z.string().default('us-east-1'),
   APP_ORIGINS: z.string().default('http://localhost:8080,http://127.0.0.1:8080'),
   LAMBDA_S3_ENDPOINT: z.url().optional(),
@@ -21,7 +22,7 @@ const envSchema = z.object({
   LAMBDA_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   REDRIVE_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
   SWEEP_AGE_SECONDS: z.coerce.number().positive().default(60),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelSchema,
 });
 
 /** `npm run start:s3`: the local S3 server, its S3 → Lambda bridge, the handler, the redrive queue and sweep. */
@@ -62,7 +63,8 @@ export function readS3ProcessConfig(env: NodeJS.ProcessEnv = process.env): S3Pro
 
 /**
  * The Lambda's configuration in the S3 process: its own variables (INFERENCE_URL, GATEWAY_URL, …, as in
- * AWS), with the local server's endpoint and credentials and the data folder's signing secret filled in.
+ * AWS), with the local server's endpoint and credentials, the data folder's signing secret and the
+ * local host and gateway (stack/local-defaults.ts) filled in where unset.
  */
 export function lambdaConfigFor(
   env: NodeJS.ProcessEnv,
@@ -73,6 +75,8 @@ export function lambdaConfigFor(
     S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
     S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
     RESULT_SIGNING_SECRET: secrets.resultSigningSecret,
+    INFERENCE_URL: LOCAL_INFERENCE_URL,
+    GATEWAY_URL: LOCAL_GATEWAY_URL,
     ...env,
     S3_ENDPOINT: s3Endpoint,
   });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { describeIssue } from '../contracts/zod-issues.ts';
 
 /** The local stack's two HMAC keys (the gateway's and the Lambda's environment in AWS). */
 export interface StackSecrets {
@@ -79,8 +80,7 @@ async function readSecrets(file: string): Promise<StackSecrets | undefined> {
   }
   const parsed = stackSecretsSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CorruptSecretsError(file, `${issue?.path.join('.') || 'file'}: ${issue?.message}`);
+    throw new CorruptSecretsError(file, describeIssue(parsed.error, 'file'));
   }
   return parsed.data;
 }

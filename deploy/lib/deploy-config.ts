@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelNameSchema } from '../../contracts/uploads.ts';
+import { describeIssues } from '../../contracts/zod-issues.ts';
 
 /** `-c flag=true` arrives as a string, cdk.json may hold a real boolean. */
 const flag = z
@@ -97,8 +98,7 @@ export function readDeployConfig(get: (key: string) => unknown): DeployConfig {
   const raw = Object.fromEntries(DEPLOY_CONTEXT_KEYS.map((key) => [key, emptyToUndefined(get(key))]));
   const parsed = contextSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`deploy context is invalid (pass -c key=value): ${problems}`);
+    throw new Error(`deploy context is invalid (pass -c key=value): ${describeIssues(parsed.error)}`);
   }
   if (parsed.data.alarmTopicArn !== undefined && parsed.data.alarmEmail !== undefined) {
     throw new Error(

@@ -57,6 +57,7 @@ describe('the gateways’ REDIS_URL file', () => {
     const config = readGatewayConfig({
       RESULT_SIGNING_SECRET: 'r'.repeat(32),
       UPLOAD_TOKEN_SECRET: 'u'.repeat(32),
+      S3_BUCKET: 'pictor-uploads',
       REDIS_URL: url,
     });
     expect(config.redisUrl).toBe(url);

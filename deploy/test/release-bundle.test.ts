@@ -12,6 +12,12 @@ const rootManifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'ut
   dependencies: Record<string, string>;
 };
 
+/** What the deployed functions are given (deploy/lib/classify-function.ts): production has no defaults for these. */
+const ADDRESSES = {
+  INFERENCE_URL: 'http://inference.internal:8000',
+  GATEWAY_URL: 'http://gateway.internal:8080',
+};
+
 describe('the release', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'pictor-release-test-'));
   let release: ReleaseArtifacts;
@@ -31,7 +37,7 @@ describe('the release', () => {
       const context = { awsRequestId: 'test', getRemainingTimeInMillis: () => 30000 };
       process.stdout.write(JSON.stringify(await handler({ hello: 'world' }, context)));`;
     const stdout = execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH, RESULT_SIGNING_SECRET: 'x'.repeat(32) },
+      env: { PATH: process.env.PATH, RESULT_SIGNING_SECRET: 'x'.repeat(32), ...ADDRESSES },
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
@@ -45,7 +51,7 @@ describe('the release', () => {
       try { await handler({}, context); process.stdout.write('no error'); }
       catch (error) { process.stdout.write(String(error.message)); }`;
     const stdout = execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH, RESULT_SIGNING_SECRET: 'x'.repeat(32) },
+      env: { PATH: process.env.PATH, RESULT_SIGNING_SECRET: 'x'.repeat(32), ...ADDRESSES },
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });

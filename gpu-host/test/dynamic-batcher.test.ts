@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { modelManifestSchema } from '../../contracts/model-manifest.ts';
 import { mnistDigit } from '../../test/support/images.ts';
 import type { Classifier } from '../classifier.ts';
@@ -72,16 +72,27 @@ describe('DynamicBatcher over the real digits model', () => {
     }
   });
 
-  it('does not wait past the queue delay when alone', async () => {
-    const sizes: number[] = [];
-    const batcher = new DynamicBatcher(
-      model,
-      { maxBatchSize: 64, maxQueueDelayMicroseconds: 1_000, instances: 1 },
-      { onBatch: (rows) => sizes.push(rows) },
-    );
-    await batcher.run(sample(1), 1);
-    await batcher.run(sample(2), 1);
-    expect(sizes).toEqual([1, 1]);
+  it('holds a lone request for exactly the queue delay, then sends it alone', async () => {
+    // The batcher's clock (setTimeout and performance.now) is faked, so "exactly" is checked, not raced;
+    // setImmediate stays real (onnxruntime-node's run needs it).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const sizes: number[] = [];
+      const batcher = new DynamicBatcher(
+        model,
+        { maxBatchSize: 64, maxQueueDelayMicroseconds: 50_000, instances: 1 },
+        { onBatch: (rows) => sizes.push(rows) },
+      );
+      const answer = batcher.run(sample(1), 1);
+      await vi.advanceTimersByTimeAsync(49);
+      expect(sizes).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sizes).toEqual([1]);
+      vi.useRealTimers();
+      await expect(answer).resolves.toHaveLength(10);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a request larger than the max batch size, and fails every caller of a failed run', async () => {
@@ -113,10 +124,16 @@ describe('DynamicBatcher over the real digits model', () => {
       { maxBatchSize: 64, maxQueueDelayMicroseconds: 5_000_000, instances: 1, eager: true },
       { onBatch: (rows) => sizes.push(rows) },
     );
-    const started = performance.now();
-    await batcher.run(sample(1), 1);
-    expect(performance.now() - started).toBeLessThan(1_000);
-    expect(sizes).toEqual([1]);
+    // No clock moves: the batch must go at the end of this turn, not when a 5 s delay runs out.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const answer = batcher.run(sample(1), 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sizes).toEqual([1]);
+      await expect(answer).resolves.toHaveLength(10);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('with eager dispatch, waits for a request announced as on its way', async () => {

@@ -1,5 +1,6 @@
 import type { RunJobFlowCommandInput, StepConfig } from '@aws-sdk/client-emr';
 import { z } from 'zod';
+import { describeIssues } from '../../contracts/zod-issues.ts';
 
 /** AmazonEMRServicePolicy_v2 only touches resources carrying this tag (deploy/lib/accuracy-cluster.ts). */
 export const EMR_MANAGED_TAG = 'for-use-with-amazon-emr-managed-policies';
@@ -34,8 +35,7 @@ export function parseClusterSpec(json: string): ClusterSpec {
   }
   const parsed = clusterSpecSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`--cluster-spec is invalid: ${problems}`);
+    throw new Error(`--cluster-spec is invalid: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

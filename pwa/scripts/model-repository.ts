@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { modelManifestSchema } from '../../contracts/model-manifest.ts';
+import {
+  type ModelVersionFiles,
+  newestVersions,
+  scanModelRepository,
+} from '../../platform/model-repository.ts';
 import type { BundledModel, BundledModelIndex } from '../src/models/bundled-models.ts';
 
 /** One model version found in the repository, with the bytes the build ships. */
@@ -15,29 +16,20 @@ export class ModelRepositoryError extends Error {
   override readonly name = 'ModelRepositoryError';
 }
 
-const MODEL_DIR = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const VERSION_DIR = /^[1-9][0-9]*$/;
-
 /**
- * Finds every model in `repository` (`<name>/<version>/{model.onnx, manifest.json}`) and takes the
- * newest version of each (highest number with both files), checking the manifest against its folder
- * and the ONNX bytes against the manifest's SHA-256. A third model folder needs no code change.
+ * Finds every model in `repository` (platform/model-repository.ts, the reader the inference host
+ * uses) and takes the newest valid version of each. An incomplete folder (a version being written) is
+ * passed over; an invalid one (a manifest that does not match its folder, bytes that do not match the
+ * manifest's SHA-256) fails the build. A third model folder needs no code change.
  */
 export async function discoverModels(repository: string): Promise<DiscoveredModel[]> {
-  const found: DiscoveredModel[] = [];
-  for (const name of (await subfolders(repository)).filter((n) => MODEL_DIR.test(n)).sort()) {
-    const versions = (await subfolders(path.join(repository, name)))
-      .filter((v) => VERSION_DIR.test(v))
-      .sort((a, b) => Number(b) - Number(a));
-    for (const version of versions) {
-      const dir = path.join(repository, name, version);
-      const files = await readdir(dir);
-      if (!files.includes('model.onnx') || !files.includes('manifest.json')) continue;
-      found.push(await readModel(dir, name, version));
-      break;
-    }
-  }
-  return found;
+  const scan = await scanModelRepository(repository).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { found: [], skipped: [] };
+    throw error;
+  });
+  const invalid = scan.skipped.filter((s) => s.kind === 'invalid');
+  if (invalid.length > 0) throw new ModelRepositoryError(invalid.map((s) => s.reason).join('; '));
+  return newestVersions(scan.found).map(bundled);
 }
 
 /** The `/models.json` index of what `discoverModels` found. */
@@ -45,28 +37,8 @@ export function bundledIndex(models: readonly DiscoveredModel[]): BundledModelIn
   return { models: models.map((m) => m.entry) };
 }
 
-async function readModel(dir: string, name: string, version: string): Promise<DiscoveredModel> {
-  const manifestBytes = await readFile(path.join(dir, 'manifest.json'));
-  const parsed = modelManifestSchema.safeParse(JSON.parse(manifestBytes.toString('utf8')));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ModelRepositoryError(
-      `${dir}/manifest.json: ${issue?.path.join('.') || 'manifest'}: ${issue?.message}`,
-    );
-  }
-  const manifest = parsed.data;
-  if (manifest.name !== name || manifest.version !== version) {
-    throw new ModelRepositoryError(
-      `${dir}/manifest.json names ${manifest.name}/${manifest.version}, but lies in ${name}/${version}`,
-    );
-  }
-  const onnx = await readFile(path.join(dir, 'model.onnx'));
-  const sha256 = createHash('sha256').update(onnx).digest('hex');
-  if (sha256 !== manifest.training.modelSha256) {
-    throw new ModelRepositoryError(
-      `${dir}/model.onnx has SHA-256 ${sha256}; its manifest says ${manifest.training.modelSha256}`,
-    );
-  }
+function bundled({ manifest, manifestBytes, modelBytes }: ModelVersionFiles): DiscoveredModel {
+  const { name, version } = manifest;
   const base = `models/${name}/${version}`;
   return {
     entry: {
@@ -84,22 +56,13 @@ async function readModel(dir: string, name: string, version: string): Promise<Di
           threshold: manifest.outOfDistribution.threshold,
         },
       }),
-      sha256,
-      bytes: onnx.length,
+      sha256: manifest.training.modelSha256,
+      bytes: modelBytes.length,
       modelUrl: `/${base}/model.onnx`,
     },
     files: [
-      { fileName: `${base}/model.onnx`, source: onnx },
+      { fileName: `${base}/model.onnx`, source: modelBytes },
       { fileName: `${base}/manifest.json`, source: manifestBytes },
     ],
   };
-}
-
-async function subfolders(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
 }

@@ -2,25 +2,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readGpuHostConfig } from '../../gpu-host/config.ts';
 import { type RunningGpuHost, startGpuHost } from '../../gpu-host/gpu-host.ts';
 import { mnistDigitImage } from '../support/images.ts';
+import { TcpProxy } from '../support/tcp-proxy.ts';
 import { startTestStack, type TestStack } from '../support/test-stack.ts';
 import { createUpload, putToS3 } from '../support/uploads.ts';
 import { isError, isPrediction, TestSocket } from '../support/ws-client.ts';
 
 describe('an inference host outage', () => {
+  let host: RunningGpuHost;
+  let proxy: TcpProxy;
   let stack: TestStack;
-  let restarted: RunningGpuHost | undefined;
   beforeAll(async () => {
-    // The second retry comes late enough for the host to be back by then.
-    stack = await startTestStack({ lambdaRetryDelaysMs: [100, 2_500] });
+    // The Lambda reaches its host through a proxy that the test cuts and restores: the host stays up
+    // and the port stays held, so the recovery does not race a restart or a port someone else takes.
+    host = await startGpuHost(readGpuHostConfig({ GPU_HOST_PORT: '0', LOG_LEVEL: 'silent' }));
+    proxy = await TcpProxy.start(host.port);
+    stack = await startTestStack({ inferenceUrl: proxy.url, lambdaRetryDelaysMs: [100, 1_000] });
   });
   afterAll(async () => {
-    await restarted?.close();
     await stack?.dispose();
+    await proxy?.close();
+    await host?.close();
   });
 
   it('tells the user the server is retrying, then delivers the verdict once the host is back', async () => {
-    const port = stack.gpuHost.port;
-    await stack.gpuHost.close();
+    proxy.hangUp();
 
     const image = await mnistDigitImage(2, 3);
     const upload = await createUpload(stack.gatewayUrl, { contentType: 'image/png', size: image.length });
@@ -33,9 +38,8 @@ describe('an inference host outage', () => {
     expect(error).toMatchObject({ uploadId: upload.uploadId, code: 'inference_failed', final: false });
     expect(error.message).toMatch(/retrying/);
 
-    restarted = await startGpuHost(
-      readGpuHostConfig({ GPU_HOST_PORT: String(port), MODEL_REPOSITORY: 'models', LOG_LEVEL: 'silent' }),
-    );
+    // Back at once, before the last retry is due.
+    proxy.reconnect();
     const verdict = await socket.waitFor(isPrediction, 20_000);
     expect(verdict).toMatchObject({ uploadId: upload.uploadId, label: '2' });
 

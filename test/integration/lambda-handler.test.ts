@@ -61,7 +61,7 @@ describe('the Lambda handler', () => {
     expect(replay.outcomes[0]).toMatchObject({ status: 'redelivered', type: 'prediction' });
     expect(await predictionKeys(upload.uploadId)).toEqual(keysBefore);
 
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await socket.roundTrip();
     expect(socket.messages.filter(isPrediction)).toHaveLength(1);
     socket.close();
   });

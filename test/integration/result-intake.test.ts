@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESULT_SIGNATURE_HEADER, signResult } from '../../contracts/result-signature.ts';
+import { RESULT_SIGNATURE_HEADER, signResult } from '../../platform/result-signature.ts';
 import { predictionResult as predictionFor } from '../support/results.ts';
 import { startTestStack, type TestStack } from '../support/test-stack.ts';
 import { createUpload } from '../support/uploads.ts';
@@ -85,8 +85,8 @@ describe('the gateway accepts results only from the Lambda', () => {
     expect(await again.json()).toEqual({ outcome: 'duplicate', delivered: 0 });
 
     await socket.waitFor(isPrediction);
-    // Give a second push, if there were one, time to arrive.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A second push, had the duplicate caused one, was sent before the answer to this round trip.
+    await socket.roundTrip();
     expect(socket.messages.filter(isPrediction)).toHaveLength(1);
     socket.close();
   });

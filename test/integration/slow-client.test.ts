@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESULT_SIGNATURE_HEADER, signResult } from '../../contracts/result-signature.ts';
 import type { GatewayConfig } from '../../gateway/config.ts';
 import { type RunningGateway, startGateway } from '../../gateway/gateway.ts';
 import { issueUploadToken } from '../../gateway/upload-token.ts';
+import { RESULT_SIGNATURE_HEADER, signResult } from '../../platform/result-signature.ts';
 import { predictionResult } from '../support/results.ts';
 import { isPrediction, TestSocket } from '../support/ws-client.ts';
 

@@ -3,12 +3,14 @@ import net from 'node:net';
 /**
  * A TCP forwarder on a loopback port that a test can cut: `block()` resets every connection and stops
  * listening (peers see ECONNREFUSED, as with a server that is unreachable), `unblock()` listens again
- * on the same port.
+ * on the same port. `hangUp()` keeps the port (nobody else can take it meanwhile) and resets every
+ * connection, old and new, until `reconnect()`: a server that is down, without a port to race for.
  */
 export class TcpProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private boundPort = 0;
+  private hangingUp = false;
 
   private constructor(private readonly targetPort: number) {}
 
@@ -38,6 +40,16 @@ export class TcpProxy {
     if (!this.server) await this.listen();
   }
 
+  hangUp(): void {
+    this.hangingUp = true;
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    this.sockets.clear();
+  }
+
+  reconnect(): void {
+    this.hangingUp = false;
+  }
+
   close(): Promise<void> {
     return this.block();
   }
@@ -55,6 +67,10 @@ export class TcpProxy {
   }
 
   private forward(client: net.Socket): void {
+    if (this.hangingUp) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = net.connect(this.targetPort, '127.0.0.1');
     this.sockets.add(client).add(upstream);
     const drop = () => {

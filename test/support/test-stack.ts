@@ -12,7 +12,9 @@ export interface TestStack extends RunningLocalStack {
 
 /**
  * The whole local stack on free ports with its own throw-away data folder: real S3 server,
- * real inference host with the committed models, real gateway, real Lambda handler.
+ * real inference host with the committed models, real gateway, real Lambda handler. The one stack
+ * fixture of the integration tests, the Playwright tests (e2e/stack-fixture.ts) and the benchmarks
+ * (bench/pwa.ts); each overrides what it needs (the built app, log level, retry delays).
  */
 export async function startTestStack(overrides: Partial<LocalStackOptions> = {}): Promise<TestStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'pictor-test-'));

@@ -50,6 +50,17 @@ export class TestSocket {
     }
   }
 
+  /**
+   * Resolves once the gateway has answered a message sent now: everything it sent this socket before
+   * (a push that should not be there, say) has then arrived too, as one connection keeps its order.
+   * The positive signal to wait for before asserting that something did not come.
+   */
+  async roundTrip(): Promise<void> {
+    const rejectedBefore = this.messages.filter((m) => m.type === 'rejected').length;
+    this.send('round trip: not JSON, answered with a rejection');
+    await this.waitFor(() => this.messages.filter((m) => m.type === 'rejected').length > rejectedBefore);
+  }
+
   close(): void {
     this.ws.close();
   }

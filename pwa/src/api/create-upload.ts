@@ -3,6 +3,7 @@ import {
   type CreateUploadResponse,
   createUploadResponseSchema,
 } from '../../../contracts/uploads.ts';
+import { describeIssue } from '../../../contracts/zod-issues.ts';
 import { ApiError, NetworkError } from '../errors.ts';
 import { apiErrorFrom } from './api-error-body.ts';
 import { API_TIMEOUT_MS, withTimeout } from './with-timeout.ts';
@@ -31,8 +32,7 @@ export async function createUpload(
   if (response.status !== 201) throw await apiErrorFrom(response);
   const parsed = createUploadResponseSchema.safeParse(await response.json());
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ApiError(502, 'invalid_response', `upload answer: ${issue?.path.join('.')}: ${issue?.message}`);
+    throw new ApiError(502, 'invalid_response', `upload answer: ${describeIssue(parsed.error, 'body')}`);
   }
   return parsed.data;
 }

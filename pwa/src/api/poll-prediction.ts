@@ -1,5 +1,6 @@
 import type { Prediction } from '../../../contracts/prediction.ts';
 import { type PredictionStatus, predictionStatusSchema } from '../../../contracts/ws-messages.ts';
+import { describeIssue } from '../../../contracts/zod-issues.ts';
 import { ApiError, PredictionFailedError } from '../errors.ts';
 import { sleep } from '../sleep.ts';
 import { apiErrorFrom } from './api-error-body.ts';
@@ -32,12 +33,7 @@ export async function fetchPredictionStatus(
   }
   const parsed = predictionStatusSchema.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ApiError(
-      502,
-      'invalid_response',
-      `prediction status: ${issue?.path.join('.')}: ${issue?.message}`,
-    );
+    throw new ApiError(502, 'invalid_response', `prediction status: ${describeIssue(parsed.error, 'body')}`);
   }
   return parsed.data;
 }

@@ -3,6 +3,7 @@ import {
   type LabelSubmission,
   submitLabelsResponseSchema,
 } from '../../../contracts/labels.ts';
+import { describeIssue } from '../../../contracts/zod-issues.ts';
 import { ApiError, NetworkError } from '../errors.ts';
 import { apiErrorFrom } from './api-error-body.ts';
 import { API_TIMEOUT_MS, withTimeout } from './with-timeout.ts';
@@ -29,8 +30,7 @@ export async function submitLabels(labels: LabelSubmission[], signal?: AbortSign
   if (response.status !== 200) throw await apiErrorFrom(response);
   const parsed = submitLabelsResponseSchema.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ApiError(502, 'invalid_response', `labels answer: ${issue?.path.join('.')}: ${issue?.message}`);
+    throw new ApiError(502, 'invalid_response', `labels answer: ${describeIssue(parsed.error, 'body')}`);
   }
   return parsed.data.results;
 }

@@ -4,6 +4,7 @@ import {
   type ServerMessage,
   serverMessageSchema,
 } from '../../../contracts/ws-messages.ts';
+import { describeIssue } from '../../../contracts/zod-issues.ts';
 import { PredictionFailedError, SubscriptionRejectedError, VerdictTimeoutError } from '../errors.ts';
 import { sleep } from '../sleep.ts';
 import { pollPrediction } from './poll-prediction.ts';
@@ -221,10 +222,7 @@ function parseServerMessage(data: unknown): ServerMessage | null {
   }
   const parsed = serverMessageSchema.safeParse(json);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  console.warn(
-    `verdict channel: ignoring a malformed message (${issue?.path.join('.') || 'message'}: ${issue?.message})`,
-  );
+  console.warn(`verdict channel: ignoring a malformed message (${describeIssue(parsed.error, 'message')})`);
   return null;
 }
 

@@ -2,14 +2,11 @@
  * Image steps that run in the inference worker: decode (EXIF orientation applied), scale down, read
  * pixels, re-encode. OffscreenCanvas only, no DOM.
  */
-import { downscaleRgba, fitInside } from '../../../contracts/downscale-rgba.ts';
+import { downscaleRgba } from '../../../contracts/downscale-rgba.ts';
+import { DECODE_LONG_SIDE, fitInside } from '../../../contracts/image-size.ts';
 import type { AcceptedImageType } from '../../../contracts/image-types.ts';
 import type { RgbaImage } from '../../../contracts/preprocess.ts';
 
-export { fitInside };
-
-/** Long side the image is scaled to before preprocessing, as the gpu-host's decoder does. */
-export const PREPROCESS_LONG_SIDE = 512;
 /** Long side of what is uploaded: plenty for the server, small on a phone's data plan. */
 export const UPLOAD_LONG_SIDE = 1024;
 /** Originals this small (and no larger than UPLOAD_LONG_SIDE) are uploaded as they are. */
@@ -39,7 +36,7 @@ function draw(bitmap: ImageBitmap, longSide: number, background?: string) {
 }
 
 /**
- * RGBA pixels of the image scaled to ≤ PREPROCESS_LONG_SIDE: what `preprocess` takes. Read at full size
+ * RGBA pixels of the image scaled to ≤ DECODE_LONG_SIDE: what `preprocess` takes. Read at full size
  * and scaled by the shared `downscaleRgba`, exactly as the gpu-host does after sharp decodes, so that
  * only the decoders can differ (canvas's own resampling does not match libvips').
  */
@@ -49,7 +46,7 @@ export function pixelsForPreprocessing(bitmap: ImageBitmap): RgbaImage {
   if (!context) throw new Error('OffscreenCanvas 2d context is unavailable');
   context.drawImage(bitmap, 0, 0);
   const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-  return downscaleRgba({ data, width: bitmap.width, height: bitmap.height }, PREPROCESS_LONG_SIDE);
+  return downscaleRgba({ data, width: bitmap.width, height: bitmap.height }, DECODE_LONG_SIDE);
 }
 
 /**

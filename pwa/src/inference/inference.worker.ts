@@ -6,10 +6,10 @@
 
 import { isOutOfDistribution } from '../../../contracts/out-of-distribution.ts';
 import { preprocess } from '../../../contracts/preprocess.ts';
+import { topK } from '../../../contracts/top-k.ts';
 import type { BundledModel } from '../models/bundled-models.ts';
 import { decodeImage, encodeForUpload, pixelsForPreprocessing, thumbnailOf } from './image-pipeline.ts';
 import { runModel, sessionFor } from './onnx-session.ts';
-import { topK } from './top-k.ts';
 import {
   BENCHMARK_BATCH,
   type WorkerRequest,

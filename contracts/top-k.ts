@@ -1,4 +1,4 @@
-import type { ScoredLabel } from '../contracts/prediction.ts';
+import type { ScoredLabel } from './prediction.ts';
 
 /** Indices of the `k` largest values, largest first; ties keep index order. `k` is clamped to 1..length. */
 export function topIndices(values: ArrayLike<number>, k: number): number[] {
