@@ -5,8 +5,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accuracyMetricsSchema } from '../contracts/metrics.ts';
 import { latestReportPointerSchema } from '../contracts/reports.ts';
-import { createS3Client } from '../platform/s3-client.ts';
-import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from '../stack/local-s3.ts';
+import { type ScratchS3, startScratchS3 } from '../test/support/scratch-s3.ts';
 import { type Bundles, buildBundles } from './bundles.ts';
 import { TaskFailedError } from './local/task-pipeline.ts';
 import { runLocalAccuracyJob } from './local-accuracy-job.ts';
@@ -87,27 +86,19 @@ describe('the local runner', () => {
 });
 
 describe('the local runner against a real local S3', () => {
-  let server: RunningLocalS3;
   let s3: S3Client;
+  let scratch: ScratchS3;
 
   beforeAll(async () => {
-    server = await startLocalS3({
-      port: 0,
-      host: '127.0.0.1',
-      directory: path.join(dir, 's3'),
+    scratch = await startScratchS3({
       bucket: BUCKET,
       allowedOrigins: ['http://127.0.0.1:*'],
-      region: 'us-east-1',
+      directory: path.join(dir, 's3'),
     });
-    s3 = createS3Client({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: LOCAL_S3_CREDENTIALS,
-    });
+    ({ s3 } = scratch);
   });
   afterAll(async () => {
-    s3?.destroy();
-    await server?.close();
+    await scratch?.close();
   });
 
   it('reads predictions and labels from the bucket and writes the report back, latest.json last', async () => {

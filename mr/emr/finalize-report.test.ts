@@ -6,8 +6,8 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accuracyMetricsSchema } from '../../contracts/metrics.ts';
 import { latestReportPointerSchema } from '../../contracts/reports.ts';
-import { createS3Client } from '../../platform/s3-client.ts';
-import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from '../../stack/local-s3.ts';
+import { LOCAL_S3_CREDENTIALS, type RunningLocalS3 } from '../../stack/local-s3.ts';
+import { type ScratchS3, startScratchS3 } from '../../test/support/scratch-s3.ts';
 import { buildBundles } from '../bundles.ts';
 import { expectSameMetrics } from '../testing/expect-same-metrics.ts';
 import { referenceMetrics } from '../testing/reference-metrics.ts';
@@ -18,24 +18,21 @@ const BUCKET = 'pictor-emr';
 let dir: string;
 let server: RunningLocalS3;
 let s3: S3Client;
+let scratch: ScratchS3;
 let finalizer: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pictor-finalize-'));
-  server = await startLocalS3({
-    port: 0,
-    host: '127.0.0.1',
-    directory: path.join(dir, 's3'),
+  scratch = await startScratchS3({
     bucket: BUCKET,
     allowedOrigins: ['http://127.0.0.1:*'],
-    region: 'us-east-1',
+    directory: path.join(dir, 's3'),
   });
-  s3 = createS3Client({ region: 'us-east-1', endpoint: server.endpoint, credentials: LOCAL_S3_CREDENTIALS });
+  ({ server, s3 } = scratch);
   finalizer = (await buildBundles(path.join(dir, 'bundles'), ['finalize-report']))['finalize-report'];
 });
 afterAll(async () => {
-  s3?.destroy();
-  await server?.close();
+  await scratch?.close();
   await rm(dir, { recursive: true, force: true });
 });
 

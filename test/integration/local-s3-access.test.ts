@@ -4,8 +4,8 @@ import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Client } from '../../platform/s3-client.ts';
-import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from '../../stack/local-s3.ts';
+import type { RunningLocalS3 } from '../../stack/local-s3.ts';
+import { type ScratchS3, startScratchS3 } from '../support/scratch-s3.ts';
 
 const BUCKET = 'pictor-access';
 const ORIGIN = 'http://127.0.0.1:5173';
@@ -14,30 +14,19 @@ describe('the local S3 server is a private bucket, as S3 is', () => {
   let dir: string;
   let server: RunningLocalS3;
   let s3: S3Client;
+  let scratch: ScratchS3;
   const objectUrl = (key: string) => `${server.endpoint}/${BUCKET}/${key}`;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pictor-s3-access-'));
-    server = await startLocalS3({
-      port: 0,
-      host: '127.0.0.1',
-      directory: dir,
-      bucket: BUCKET,
-      allowedOrigins: [ORIGIN],
-      region: 'us-east-1',
-    });
-    s3 = createS3Client({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: LOCAL_S3_CREDENTIALS,
-    });
+    scratch = await startScratchS3({ bucket: BUCKET, allowedOrigins: [ORIGIN], directory: dir });
+    ({ server, s3 } = scratch);
     await s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: 'reports/latest.json', Body: '{"runId":"real"}' }),
     );
   });
   afterAll(async () => {
-    s3?.destroy();
-    await server?.close();
+    await scratch?.close();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Client } from '../../platform/s3-client.ts';
-import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from '../../stack/local-s3.ts';
+import type { RunningLocalS3 } from '../../stack/local-s3.ts';
+import { type ScratchS3, startScratchS3 } from '../support/scratch-s3.ts';
 
 const BUCKET = 'pictor-settings';
 const FIRST = 'http://127.0.0.1:5173';
@@ -15,6 +15,7 @@ describe('the local S3 server with bucket settings kept in memory', () => {
   let dir: string;
   let server: RunningLocalS3;
   let s3: S3Client;
+  let scratch: ScratchS3;
   const preflight = async (origin: string) => {
     const response = await fetch(`${server.endpoint}/${BUCKET}/uploads/x`, {
       method: 'OPTIONS',
@@ -27,23 +28,11 @@ describe('the local S3 server with bucket settings kept in memory', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pictor-s3-settings-'));
-    server = await startLocalS3({
-      port: 0,
-      host: '127.0.0.1',
-      directory: dir,
-      bucket: BUCKET,
-      allowedOrigins: [FIRST],
-      region: 'us-east-1',
-    });
-    s3 = createS3Client({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: LOCAL_S3_CREDENTIALS,
-    });
+    scratch = await startScratchS3({ bucket: BUCKET, allowedOrigins: [FIRST], directory: dir });
+    ({ server, s3 } = scratch);
   });
   afterAll(async () => {
-    s3?.destroy();
-    await server?.close();
+    await scratch?.close();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Client } from '../../platform/s3-client.ts';
-import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from '../../stack/local-s3.ts';
+import { type ScratchS3, startScratchS3 } from '../support/scratch-s3.ts';
 
 const BUCKET = 'whole-objects';
 
@@ -33,27 +32,15 @@ async function resetMidBody(s3: S3Client, key: string, declared: number, sent: n
 
 describe('the local S3 stores an object whole or not at all, as S3 does', () => {
   let dir: string;
-  let server: RunningLocalS3;
   let s3: S3Client;
+  let scratch: ScratchS3;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pictor-whole-'));
-    server = await startLocalS3({
-      port: 0,
-      host: '127.0.0.1',
-      directory: dir,
-      bucket: BUCKET,
-      allowedOrigins: ['*'],
-      region: 'us-east-1',
-    });
-    s3 = createS3Client({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      credentials: LOCAL_S3_CREDENTIALS,
-    });
+    scratch = await startScratchS3({ bucket: BUCKET, allowedOrigins: ['*'], directory: dir });
+    ({ s3 } = scratch);
   });
   afterAll(async () => {
-    s3?.destroy();
-    await server?.close();
+    await scratch?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
