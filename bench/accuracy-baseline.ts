@@ -39,6 +39,7 @@ interface KeptLabel {
   labelId: string;
   label: string;
   device: string | undefined;
+  asked: boolean;
   at: number;
 }
 
@@ -96,6 +97,7 @@ function onLine(text: string): string | null {
       labelId: l.labelId,
       label: l.label,
       device: l.device?.label,
+      asked: l.source === 'asked',
       at: Date.parse(l.labeledAt),
     });
   return null;
@@ -150,6 +152,12 @@ for (const [uploadId, p] of predictions) {
     const latest = upload.list.reduce((a, b) =>
       b.at > a.at || (b.at === a.at && b.labelId > a.labelId) ? b : a,
     );
+    if (latest.asked) {
+      // Asked labels are scored apart from the headline figures, as the job does.
+      group.askedN += 1;
+      if (latest.label === p.label) group.askedCorrect += 1;
+      continue;
+    }
     addScored(group, {
       truth: latest.label,
       verdict: p.label,

@@ -14,6 +14,15 @@ export const deviceVerdictSchema = z.object({
 export type DeviceVerdict = z.infer<typeof deviceVerdictSchema>;
 
 /**
+ * How a label was obtained: `asked` when the app prompted for it because the verdict was unsure or the
+ * device and server disagreed, `volunteered` when the person labelled unprompted. Asked labels
+ * over-represent hard cases, so the accuracy job keeps them out of its headline figures. Absent in
+ * records written before the app asked: those were volunteered.
+ */
+export const labelSourceSchema = z.enum(['asked', 'volunteered']);
+export type LabelSource = z.infer<typeof labelSourceSchema>;
+
+/**
  * One true label as the app sends it. `labelId` is made on the device when the user taps, so a label
  * retried after a lost answer (or synced twice) is recognised; `token` is the upload's capability.
  */
@@ -24,6 +33,7 @@ export const labelSubmissionSchema = z.object({
   label: z.string().min(1).max(64),
   labeledAt: z.iso.datetime(),
   device: deviceVerdictSchema.optional(),
+  source: labelSourceSchema.optional(),
 });
 export type LabelSubmission = z.infer<typeof labelSubmissionSchema>;
 
@@ -56,5 +66,7 @@ export const labelRecordSchema = z.object({
   labeledAt: z.iso.datetime(),
   receivedAt: z.iso.datetime().optional(),
   device: deviceVerdictSchema.optional(),
+  /** Absent means `volunteered` (records from before the app asked). */
+  source: labelSourceSchema.optional(),
 });
 export type LabelRecord = z.infer<typeof labelRecordSchema>;

@@ -67,8 +67,25 @@ export const groupCoverageSchema = z.object({
 });
 export type GroupCoverage = z.infer<typeof groupCoverageSchema>;
 
+/**
+ * How the labels were obtained. The app asks for labels where the model is least sure (uncertainty
+ * sampling), so asked labels over-represent hard cases: every other figure of a report counts only the
+ * volunteered ones (an unbiased estimate), and the asked ones are scored here apart.
+ */
+export const labelSourcesSchema = z.object({
+  /** Labelled predictions whose label was volunteered (or has no source: written before the app asked). */
+  volunteered: count,
+  /** Labelled predictions whose label the app asked for. */
+  asked: count,
+  /** Of the asked ones, those the server's verdict got right. */
+  askedCorrect: count,
+  /** askedCorrect / asked; null when none was asked. */
+  askedAccuracy: ratio.nullable(),
+});
+export type LabelSources = z.infer<typeof labelSourcesSchema>;
+
 export const classificationMetricsSchema = z.object({
-  /** Labelled predictions (one per upload). */
+  /** Labelled predictions (one per upload) whose label was volunteered: asked ones are in `labelSources`. */
   n: count,
   correct: count,
   accuracy: ratio.nullable(),
@@ -94,6 +111,8 @@ export const classificationMetricsSchema = z.object({
    * apart from accuracy: their label still counts as the model's best guess. Absent in older reports.
    */
   outOfDistribution: z.object({ count, share: ratio.nullable() }).optional(),
+  /** Absent in reports from before labels recorded how they were obtained (all were volunteered). */
+  labelSources: labelSourcesSchema.optional(),
   coverage: groupCoverageSchema,
 });
 export type ClassificationMetrics = z.infer<typeof classificationMetricsSchema>;

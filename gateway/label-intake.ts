@@ -71,6 +71,7 @@ export class LabelIntake {
           labeledAt: label.labeledAt,
           receivedAt: receivedAt.toISOString(),
           ...(label.device ? { device: label.device } : {}),
+          source: label.source ?? 'volunteered',
         });
         outcomes.push({ labelId, status: 'stored' });
       }

@@ -47,7 +47,7 @@ describe('npm run accuracy', () => {
     expect(run.stderr).toMatch(/join job · map \d\/2 tasks done/);
     expect(run.stderr).toMatch(/totals job · reduce/);
     expect(run.stdout).toMatch(
-      /^model\s+version\s+labelled\s+accuracy\s+macro F1\s+kappa\s+ECE\s+device agrees\s+days$/m,
+      /^model\s+version\s+volunteered\s+accuracy\s+asked\s+asked acc.\s+macro F1\s+kappa\s+ECE\s+device agrees\s+days$/m,
     );
     expect(run.stdout).toMatch(/^digits\s+1\s+\d+\s+\d+\.\d\d %/m);
     expect(run.stdout).toContain('malformed lines');

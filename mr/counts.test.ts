@@ -54,6 +54,16 @@ describe('partial counts', () => {
     expect(parseGlobalCounts(serializeGlobalCounts(global))).toEqual(global);
   });
 
+  it('read partials from before asked labels as none asked, and keep asked counts through a round trip', () => {
+    const counts = emptyGroupCounts();
+    counts.askedN = 3;
+    counts.askedCorrect = 1;
+    expect(parseGroupCounts(serializeGroupCounts(counts))).toEqual(counts);
+    const { asked: _a, ...old } = JSON.parse(serializeGroupCounts(counts)) as Record<string, unknown>;
+    expect(parseGroupCounts(JSON.stringify(old))).toMatchObject({ askedN: 0, askedCorrect: 0 });
+    expect(() => parseGroupCounts(JSON.stringify({ ...old, asked: [1, 2] }))).toThrow(/asked/);
+  });
+
   it('merge by adding every field', () => {
     const a = emptyGroupCounts();
     const b = emptyGroupCounts();

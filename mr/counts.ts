@@ -31,6 +31,12 @@ export interface GroupCounts {
   invalidLabels: number;
   /** Predictions (labelled or not) the model flagged as out of distribution ("not a digit"). */
   outOfDistribution: number;
+  /**
+   * Labelled predictions whose label the app asked for, and how many of those the server got right.
+   * Kept out of every other field: asked labels over-represent hard cases (see mr/README.md).
+   */
+  askedN: number;
+  askedCorrect: number;
 }
 
 /** What belongs to no model: input bookkeeping and labels whose upload has no prediction. */
@@ -85,6 +91,8 @@ export function emptyGroupCounts(): GroupCounts {
     supersededLabels: 0,
     invalidLabels: 0,
     outOfDistribution: 0,
+    askedN: 0,
+    askedCorrect: 0,
   };
 }
 
@@ -172,6 +180,8 @@ export function mergeGroupCounts(into: GroupCounts, from: GroupCounts): void {
   into.supersededLabels += from.supersededLabels;
   into.invalidLabels += from.invalidLabels;
   into.outOfDistribution += from.outOfDistribution;
+  into.askedN += from.askedN;
+  into.askedCorrect += from.askedCorrect;
 }
 
 /** Adds `from` into `into`. */
@@ -212,6 +222,7 @@ export function serializeGroupCounts(counts: GroupCounts): string {
     superseded: counts.supersededLabels,
     invalid: counts.invalidLabels,
     ood: counts.outOfDistribution,
+    asked: [counts.askedN, counts.askedCorrect],
   });
 }
 
@@ -278,6 +289,14 @@ export function parseGroupCounts(value: string): GroupCounts {
   counts.invalidLabels = countField(raw, 'invalid', value);
   // Absent in partials written before models flagged out-of-distribution images.
   counts.outOfDistribution = raw.ood === undefined ? 0 : countField(raw, 'ood', value);
+  // Absent in partials written before labels recorded whether the app asked for them.
+  const asked: unknown = raw.asked ?? [0, 0];
+  if (!Array.isArray(asked) || asked.length !== 2 || !asked.every(isCount))
+    throw new CountsFormatError('asked', value);
+  const [askedN, askedCorrect] = asked as [number, number];
+  if (askedCorrect > askedN) throw new CountsFormatError('asked', value);
+  counts.askedN = askedN;
+  counts.askedCorrect = askedCorrect;
   return counts;
 }
 

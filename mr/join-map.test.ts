@@ -36,6 +36,14 @@ describe('join mapper (mapLine)', () => {
     });
   });
 
+  it('marks a label the app asked for, and reads one without a source as volunteered', () => {
+    const asked = mapLine(line(label(5, 1, { source: 'asked' })));
+    const old = mapLine(line(label(6, 1)));
+    if (asked.kind !== 'label' || old.kind !== 'label') throw new Error('unreachable');
+    expect(decodeJoinValue(asked.value)).toMatchObject({ kind: 'L', label: '7', asked: true });
+    expect(decodeJoinValue(old.value)).not.toHaveProperty('asked');
+  });
+
   it('accepts CRLF and surrounding blanks, and skips blank lines', () => {
     expect(mapLine(`  ${line(prediction(1))}\r`).kind).toBe('prediction');
     expect(mapLine('')).toEqual({ kind: 'blank' });

@@ -62,6 +62,7 @@ export function mapLine(line: string): JoinMapResult {
       labelId: l.labelId,
       label: l.label,
       deviceLabel: l.device?.label,
+      asked: l.source === 'asked',
     }),
   };
 }

@@ -146,6 +146,12 @@ export class JoinAccumulator {
       group.invalidLabels += 1;
       return;
     }
+    if (label.asked === true) {
+      // Scored apart, so the headline figures stay an estimate over the labels people volunteered.
+      group.askedN += 1;
+      if (label.label === prediction.label) group.askedCorrect += 1;
+      return;
+    }
     addScored(group, {
       truth: label.label,
       verdict: prediction.label,

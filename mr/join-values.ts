@@ -23,6 +23,8 @@ export interface LabelValue {
   readonly labelId: string;
   readonly label: string;
   readonly deviceLabel?: string | undefined;
+  /** The app asked for this label (uncertainty sampling); written as kind `A` instead of `L`. */
+  readonly asked?: boolean | undefined;
 }
 
 export type JoinValue = PredictionValue | LabelValue;
@@ -48,7 +50,8 @@ export function encodeJoinValue(value: JoinValue): string {
     const base = `P\t${value.predictedAt}\t${escapeField(value.model)}\t${escapeField(value.modelVersion)}\t${escapeField(value.label)}\t${value.confidence}`;
     return value.outOfDistribution ? `${base}\tood` : base;
   }
-  const base = `L\t${value.labeledAt}\t${value.labelId}\t${escapeField(value.label)}`;
+  // An asked label is kind `A`: values written before labels had a source read as volunteered.
+  const base = `${value.asked ? 'A' : 'L'}\t${value.labeledAt}\t${value.labelId}\t${escapeField(value.label)}`;
   return value.deviceLabel === undefined ? base : `${base}\t${escapeField(value.deviceLabel)}`;
 }
 
@@ -68,13 +71,14 @@ export function decodeJoinValue(encoded: string): JoinValue | null {
       ...(f.length === 7 ? { outOfDistribution: true } : {}),
     };
   }
-  if (f[0] === 'L' && (f.length === 4 || f.length === 5)) {
+  if ((f[0] === 'L' || f[0] === 'A') && (f.length === 4 || f.length === 5)) {
     return {
       kind: 'L',
       labeledAt: f[1] as string,
       labelId: f[2] as string,
       label: unescapeField(f[3] as string),
       deviceLabel: f.length === 5 ? unescapeField(f[4] as string) : undefined,
+      ...(f[0] === 'A' ? { asked: true } : {}),
     };
   }
   return null;

@@ -63,7 +63,7 @@ export function computeMetrics(counts: GroupCounts, labels: readonly string[]): 
   // kappa = (po - pe) / (1 - pe), multiplied through by n² so that only the last step rounds.
   const kappa = n === 0 || nn === chance ? null : (n * counts.correct - chance) / (nn - chance);
 
-  const predictions = n + counts.predictionsWithoutLabel;
+  const predictions = n + counts.askedN + counts.predictionsWithoutLabel;
   const bins: CalibrationBin[] = [];
   let gap = 0;
   for (let slot = 0; slot < CONFIDENCE_SLOTS; slot++) {
@@ -98,6 +98,12 @@ export function computeMetrics(counts: GroupCounts, labels: readonly string[]): 
       agreement: counts.deviceN === 0 ? null : counts.deviceAgree / counts.deviceN,
       accuracy: counts.deviceN === 0 ? null : counts.deviceCorrect / counts.deviceN,
       serverAccuracy: counts.deviceN === 0 ? null : counts.deviceServerCorrect / counts.deviceN,
+    },
+    labelSources: {
+      volunteered: n,
+      asked: counts.askedN,
+      askedCorrect: counts.askedCorrect,
+      askedAccuracy: counts.askedN === 0 ? null : counts.askedCorrect / counts.askedN,
     },
     outOfDistribution: {
       count: counts.outOfDistribution,

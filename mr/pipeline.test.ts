@@ -43,6 +43,8 @@ describe('the jobs, end to end through the pure core', () => {
       const actual = viaJobs(lines, layout);
       expectSameMetrics(actual, expected);
       expect(actual.coverage.duplicateLabels).toBeGreaterThan(0);
+      // The synthetic app asked for some labels: the reference scores them apart too.
+      expect(actual.models.some((m) => (m.labelSources?.asked ?? 0) > 0)).toBe(true);
       expect(actual.coverage.malformedLines).toBeGreaterThan(0);
     },
   );
@@ -72,6 +74,59 @@ describe('the jobs, end to end through the pure core', () => {
     expect(unknown).toMatchObject({ model: 'unknown', n: 0, coverage: { invalidLabels: 1 } });
     expect(unknown?.confusion.labels).toEqual([]);
     expectSameMetrics(m, referenceMetrics(lines, MANIFESTS, { checkLabels: true }));
+  });
+
+  it('keep asked labels out of the headline accuracy and report them apart, per model version', () => {
+    const lines = [
+      // Volunteered (one with no source: an old record): the server was right on both.
+      line(prediction(1, { label: '7', confidence: 0.95 })),
+      line(label(1, 1, { label: '7', source: 'volunteered' })),
+      line(prediction(2, { label: '3', confidence: 0.9 })),
+      line(label(2, 2, { label: '3' })),
+      // Asked where it was unsure: wrong on two of three.
+      line(prediction(3, { label: '1', confidence: 0.4 })),
+      line(label(3, 3, { label: '7', source: 'asked' })),
+      line(prediction(4, { label: '4', confidence: 0.5 })),
+      line(label(4, 4, { label: '9', source: 'asked' })),
+      line(prediction(5, { label: '5', confidence: 0.55, outOfDistribution: true })),
+      line(label(5, 5, { label: '5', source: 'asked' })),
+      line(prediction(6, { label: '2', modelVersion: '2' })),
+    ];
+    const manifests: ManifestLabels = { digits: { '1': MANIFESTS.digits?.['1'] ?? [], '2': ['2'] } };
+    const {
+      runId: _r,
+      generatedAt: _g,
+      ...m
+    } = finalizeMetrics(simulateJobs(lines, { seed: 3, mappers: 2, reducers: 3 }, manifests), {
+      runId: 'test',
+      generatedAt: new Date(0),
+      manifests,
+    });
+    const [v1, v2] = m.models;
+    expect(v1).toMatchObject({ version: '1', n: 2, correct: 2, accuracy: 1 });
+    expect(v1?.labelSources).toEqual({ volunteered: 2, asked: 3, askedCorrect: 1, askedAccuracy: 1 / 3 });
+    // Asked uploads are still predictions: the out-of-distribution share counts all five.
+    expect(v1?.outOfDistribution).toEqual({ count: 1, share: 1 / 5 });
+    expect(v1?.days[0]?.labelSources).toEqual(v1?.labelSources);
+    expect(v2?.labelSources).toEqual({ volunteered: 0, asked: 0, askedCorrect: 0, askedAccuracy: null });
+    expectSameMetrics(m, referenceMetrics(lines, manifests, { checkLabels: true }));
+  });
+
+  it('read reports written before labels had a source', () => {
+    const lines = [line(prediction(1)), line(label(1, 1))];
+    const report = finalizeMetrics(simulateJobs(lines, { seed: 1, mappers: 1, reducers: 1 }, MANIFESTS), {
+      runId: 'old',
+      generatedAt: new Date(0),
+      manifests: MANIFESTS,
+    });
+    const old = {
+      ...report,
+      models: report.models.map(({ labelSources: _s, ...m }) => ({
+        ...m,
+        days: m.days.map(({ labelSources: _d, ...d }) => d),
+      })),
+    };
+    expect(accuracyMetricsSchema.parse(old).models[0]?.labelSources).toBeUndefined();
   });
 
   it('score a small hand-worked case', () => {

@@ -122,6 +122,14 @@ function cards(m: ClassificationMetrics): string {
       ['On-device accuracy', percent(m.device.accuracy), "share where the phone's verdict was the label"],
     );
   }
+  const sources = m.labelSources;
+  if (sources && sources.asked > 0) {
+    items.push([
+      'Asked labels',
+      percent(sources.askedAccuracy),
+      `server accuracy on the ${sources.asked} labels the app asked for where it was unsure; not in the figures above`,
+    ]);
+  }
   return `<dl class="cards">${items.map(([k, v, note]) => `<div><dt>${k}</dt><dd>${v}</dd><dd class="note">${note}</dd></div>`).join('')}</dl>${
     m.device.n > 0
       ? `<p class="muted small">On-device numbers from the ${m.device.n} labels that carried the phone's verdict; the server's accuracy on those: ${percent(m.device.serverAccuracy)}.</p>`

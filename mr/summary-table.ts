@@ -24,6 +24,8 @@ export function formatSummary(metrics: AccuracyMetrics): string {
     m.version,
     num(m.n),
     pct(m.accuracy),
+    num(m.labelSources?.asked ?? 0),
+    pct(m.labelSources?.askedAccuracy ?? null),
     pct(m.n === 0 ? null : m.macro.f1),
     m.kappa === null ? '–' : m.kappa.toFixed(4),
     m.ece === null ? '–' : m.ece.toFixed(4),
@@ -35,7 +37,19 @@ export function formatSummary(metrics: AccuracyMetrics): string {
     rows.length === 0
       ? 'No labelled predictions yet.'
       : formatTable(
-          ['model', 'version', 'labelled', 'accuracy', 'macro F1', 'kappa', 'ECE', 'device agrees', 'days'],
+          [
+            'model',
+            'version',
+            'volunteered',
+            'accuracy',
+            'asked',
+            'asked acc.',
+            'macro F1',
+            'kappa',
+            'ECE',
+            'device agrees',
+            'days',
+          ],
           rows,
         );
   const reasons = Object.entries(c.malformedByReason)

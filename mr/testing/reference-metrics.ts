@@ -69,7 +69,11 @@ export function referenceMetrics(
   type Coverage = ClassificationMetrics['coverage'];
   const groups = new Map<
     string,
-    { model: string; version: string; days: Map<string, { rows: Row[]; cov: Coverage; ood: number }> }
+    {
+      model: string;
+      version: string;
+      days: Map<string, { rows: Row[]; asked: Row[]; cov: Coverage; ood: number }>;
+    }
   >();
   let labelsWithoutPrediction = 0;
   let dupPredictions = 0;
@@ -122,6 +126,7 @@ export function referenceMetrics(
     if (!day) {
       day = {
         rows: [],
+        asked: [],
         cov: {
           predictionsWithoutLabel: 0,
           duplicatePredictions: 0,
@@ -148,7 +153,8 @@ export function referenceMetrics(
       day.cov.invalidLabels++;
       continue;
     }
-    day.rows.push({
+    // Asked labels are scored apart from the headline (volunteered) figures.
+    (latestLabel.source === 'asked' ? day.asked : day.rows).push({
       truth: latestLabel.label,
       verdict: latestPrediction.label,
       confidence: latestPrediction.confidence,
@@ -168,11 +174,25 @@ export function referenceMetrics(
         share: predicted === 0 ? null : count / predicted,
       });
       const oodCount = days.reduce((s, [, d]) => s + d.ood, 0);
+      const sources = (volunteered: readonly Row[], asked: readonly Row[]) => {
+        const askedCorrect = asked.filter((r) => r.truth === r.verdict).length;
+        return {
+          volunteered: volunteered.length,
+          asked: asked.length,
+          askedCorrect,
+          askedAccuracy: asked.length === 0 ? null : askedCorrect / asked.length,
+        };
+      };
+      const allAsked = days.flatMap(([, d]) => d.asked);
       return {
         model: g.model,
         version: g.version,
         ...classification(all, classes),
-        outOfDistribution: ood(oodCount, all.length + total((c) => c.predictionsWithoutLabel)),
+        labelSources: sources(all, allAsked),
+        outOfDistribution: ood(
+          oodCount,
+          all.length + allAsked.length + total((c) => c.predictionsWithoutLabel),
+        ),
         coverage: {
           predictionsWithoutLabel: total((c) => c.predictionsWithoutLabel),
           duplicatePredictions: total((c) => c.duplicatePredictions),
@@ -183,7 +203,8 @@ export function referenceMetrics(
         days: days.map(([day, d]) => ({
           day,
           ...classification(d.rows, classes),
-          outOfDistribution: ood(d.ood, d.rows.length + d.cov.predictionsWithoutLabel),
+          labelSources: sources(d.rows, d.asked),
+          outOfDistribution: ood(d.ood, d.rows.length + d.asked.length + d.cov.predictionsWithoutLabel),
           coverage: d.cov,
         })),
       };

@@ -140,6 +140,8 @@ export function* syntheticRecords(options: SyntheticOptions): Generator<Syntheti
       label: truth,
       labeledAt: new Date(predictedAtMs + 60_000 + Math.floor(random() * 600_000)).toISOString(),
       receivedAt: new Date(predictedAtMs + 900_000).toISOString(),
+      // The app asks where the server was unsure (no extra draws: every other record stays the same).
+      ...(confidence < 0.6 ? { source: 'asked' as const } : {}),
       ...(withDevice
         ? {
             device: {

@@ -3,6 +3,8 @@
  * IndexedDB, the upload (now, or by the sync engine when the network returns), the server's verdict
  * over the WebSocket, and the label the user taps. The view renders the state this reports.
  */
+
+import type { LabelSource } from '../../contracts/labels.ts';
 import type { Prediction } from '../../contracts/prediction.ts';
 import { openVerdictChannel, type VerdictSource } from './api/verdict-channel.ts';
 import { checkImageFile, checkUploadSize } from './check-image-file.ts';
@@ -186,11 +188,14 @@ export class ClassifySession {
     }
   }
 
-  /** The user tapped the true label: stored at once (with its labelId), sent when possible. */
-  async chooseLabel(label: string): Promise<void> {
+  /**
+   * The user tapped the true label: stored at once (with its labelId and whether the app asked for it),
+   * sent when possible.
+   */
+  async chooseLabel(label: string, source: LabelSource = 'volunteered'): Promise<void> {
     if (!this.current.saved) return;
     const updated = await updateItem(this.current.itemId, (item) =>
-      withLabel(item, label, new Date(), () => crypto.randomUUID()),
+      withLabel(item, label, new Date(), () => crypto.randomUUID(), source),
     );
     if (updated?.label) this.update({ label: updated.label });
     void requestSync();

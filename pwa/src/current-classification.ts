@@ -1,3 +1,4 @@
+import type { LabelSource } from '../../contracts/labels.ts';
 /**
  * The classification on screen belongs to the app, not to the Classify page: leaving the page (History,
  * Accuracy) and coming back shows it where it got to, and its pipeline (store, upload, verdicts) runs on
@@ -41,6 +42,6 @@ export function clearClassification(): void {
 }
 
 /** The user tapped the true label of the image on screen. */
-export function chooseLabel(label: string): Promise<void> {
-  return session?.chooseLabel(label) ?? Promise.resolve();
+export function chooseLabel(label: string, source?: LabelSource): Promise<void> {
+  return session?.chooseLabel(label, source) ?? Promise.resolve();
 }

@@ -55,8 +55,10 @@ describe('labels, reports and models at the gateway', () => {
     };
   }
 
-  it('stores each label once in S3, however often it is sent', async () => {
+  it('stores each label once in S3, however often it is sent, with how it was obtained', async () => {
     const labels = await Promise.all(['3', '5', '8'].map(labelFor));
+    // The app asked for this one; the others have no source, as from an app from before it asked.
+    labels[2] = { ...(labels[2] as LabelSubmission), source: 'asked' };
     const first = submitLabelsResponseSchema.parse(await (await postLabels(labels)).json());
     expect(first.results.map((r) => r.status)).toEqual(['stored', 'stored', 'stored']);
 
@@ -74,7 +76,12 @@ describe('labels, reports and models at the gateway', () => {
     for (const label of [...labels, extra]) {
       const copies = lines.filter((l) => l.labelId === label.labelId);
       expect(copies).toHaveLength(1);
-      expect(copies[0]).toMatchObject({ uploadId: label.uploadId, label: label.label, device: label.device });
+      expect(copies[0]).toMatchObject({
+        uploadId: label.uploadId,
+        label: label.label,
+        device: label.device,
+        source: label.source ?? 'volunteered',
+      });
       expect(copies[0]).not.toHaveProperty('token');
     }
   });

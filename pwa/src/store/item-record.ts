@@ -1,4 +1,5 @@
 import type { AcceptedImageType } from '../../../contracts/image-types.ts';
+import type { LabelSource } from '../../../contracts/labels.ts';
 import type { Prediction, PredictionErrorCode, ScoredLabel } from '../../../contracts/prediction.ts';
 
 /** What the model on this device said, and how long it took. */
@@ -53,6 +54,8 @@ export interface LabelRecordLocal {
   readonly labelId: string;
   readonly label: string;
   readonly labeledAt: string;
+  /** Whether the app asked for this label (see label-prompt.ts); absent in records from before it asked. */
+  readonly source?: LabelSource;
   readonly status: 'pending' | 'sent' | 'rejected';
   readonly code?: string;
   readonly message?: string;

@@ -87,6 +87,7 @@ describe('sync decisions', () => {
       labelId: LABEL_ID,
       label: '7',
       labeledAt: NOW.toISOString(),
+      source: 'volunteered',
       status: 'pending',
     });
     expect(labelSubmissionOf(labelled)).toBeNull();
@@ -99,8 +100,22 @@ describe('sync decisions', () => {
       token: 't'.repeat(43),
       label: '7',
       labeledAt: NOW.toISOString(),
+      source: 'volunteered',
       device: { model: 'digits', modelVersion: '1', label: '7', confidence: 0.99 },
     });
+  });
+
+  it('sends whether the app asked for the label, and a label stored before labels had a source as volunteered', () => {
+    const uploaded = withUploaded(withTicket(offlineItem(), ticketResponse(inFiveMinutes), NOW), NOW);
+    const asked = withLabel(uploaded, '7', NOW, () => LABEL_ID, 'asked');
+    expect(labelSubmissionOf(asked)).toMatchObject({ labelId: LABEL_ID, label: '7', source: 'asked' });
+    const before = {
+      labelId: LABEL_ID,
+      label: '7',
+      labeledAt: NOW.toISOString(),
+      status: 'pending' as const,
+    };
+    expect(labelSubmissionOf({ ...uploaded, label: before })).toMatchObject({ source: 'volunteered' });
   });
 
   it('changes an unsent label in place (same labelId) and gives a sent one a new labelId', () => {

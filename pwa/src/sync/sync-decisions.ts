@@ -2,7 +2,7 @@
  * The sync engine's decisions, as pure functions over an item: what to do next, and what an item
  * becomes after each outcome. No IndexedDB, no fetch: the engine (sync-engine.ts) does the I/O.
  */
-import type { LabelOutcome, LabelSubmission } from '../../../contracts/labels.ts';
+import type { LabelOutcome, LabelSource, LabelSubmission } from '../../../contracts/labels.ts';
 import type { CreateUploadResponse } from '../../../contracts/uploads.ts';
 import { ApiError, NetworkError, UploadRejectedError } from '../errors.ts';
 import type { ItemRecord, LabelRecordLocal, UploadState } from '../store/item-record.ts';
@@ -151,13 +151,25 @@ export function withUploadFailure(item: ItemRecord, kind: FailureKind, message: 
  * The user tapped `label`. A label not sent yet is changed in place (same labelId: it has not been
  * counted anywhere); a label already sent gets a new labelId (the accuracy job keeps the latest).
  */
-export function withLabel(item: ItemRecord, label: string, now: Date, newLabelId: () => string): ItemRecord {
+export function withLabel(
+  item: ItemRecord,
+  label: string,
+  now: Date,
+  newLabelId: () => string,
+  source: LabelSource = 'volunteered',
+): ItemRecord {
   const current = item.label;
-  if (current?.status === 'pending' && current.label === label) return item;
+  if (
+    current?.status === 'pending' &&
+    current.label === label &&
+    (current.source ?? 'volunteered') === source
+  )
+    return item;
   const next: LabelRecordLocal = {
     labelId: current?.status === 'pending' ? current.labelId : newLabelId(),
     label,
     labeledAt: now.toISOString(),
+    source,
     status: item.upload.status === 'failed' ? 'rejected' : 'pending',
     ...(item.upload.status === 'failed'
       ? { code: 'upload_refused', message: 'the image could not be uploaded' }
@@ -176,6 +188,7 @@ export function labelSubmissionOf(item: ItemRecord): LabelSubmission | null {
     token: item.upload.token,
     label: item.label.label,
     labeledAt: item.label.labeledAt,
+    source: item.label.source ?? 'volunteered',
     ...(device
       ? {
           device: {

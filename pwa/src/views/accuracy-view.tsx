@@ -155,6 +155,16 @@ function ModelDetails({ metrics }: { metrics: ModelMetrics }): JSX.Element {
             {metrics.device.accuracy === null ? '—' : formatPercent(metrics.device.accuracy)} (n ={' '}
             {metrics.device.n})
           </p>
+          {metrics.labelSources && metrics.labelSources.asked > 0 && (
+            <p data-testid="accuracy-asked">
+              The figures count the {metrics.labelSources.volunteered} labels people volunteered. The{' '}
+              {metrics.labelSources.asked} labels the app asked for, where it was unsure, are scored apart:{' '}
+              {metrics.labelSources.askedAccuracy === null
+                ? '—'
+                : formatPercent(metrics.labelSources.askedAccuracy)}{' '}
+              right.
+            </p>
+          )}
           <h4 id={`per-class-${key}`} class="report__caption">
             Per class
           </h4>

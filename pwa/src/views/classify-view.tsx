@@ -1,9 +1,11 @@
 import type { JSX, TargetedDragEvent } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { askForLabelsEnabled, setAskForLabels } from '../ask-for-labels-setting.ts';
 import type { ClassifyState } from '../classify-session.ts';
 import { ErrorNotice } from '../components/error-notice.tsx';
 import { ImagePreview } from '../components/image-preview.tsx';
 import { LabelPicker } from '../components/label-picker.tsx';
+import { LabelPromptNote } from '../components/label-prompt-note.tsx';
 import { ModelDownloadOffer, ModelDownloadProgress } from '../components/model-download.tsx';
 import { ModelPicker } from '../components/model-picker.tsx';
 import { PhotoPicker } from '../components/photo-picker.tsx';
@@ -13,6 +15,7 @@ import { describeError, type UserMessage } from '../describe-error.ts';
 import { formatPercent } from '../format-percent.ts';
 import { type DownloadProgress, onDeviceDownload, warmUpDevice } from '../inference/device-classifier.ts';
 import { agreeToDownload, shouldAskBeforeDownload } from '../inference/download-policy.ts';
+import { labelPrompt, type PromptReason } from '../label-prompt.ts';
 import type { ModelChoice } from '../models/model-catalogue.ts';
 import { whenIdle } from '../when-idle.ts';
 
@@ -36,6 +39,10 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
   const [failure, setFailure] = useState<UserMessage | null>(null);
   const [dragging, setDragging] = useState(false);
   const [download, setDownload] = useState<DownloadProgress | null>(null);
+  /** The person's setting: may the app ask for labels where it is unsure. */
+  const [askEnabled, setAskEnabled] = useState(askForLabelsEnabled);
+  /** Uploads whose prompt was dismissed: at most one prompt per upload. */
+  const [dismissed, setDismissed] = useState<ReadonlySet<string>>(() => new Set());
   /** Save-Data or 2G: the model waits for the user's word; the server reads photos meanwhile. */
   const [askFirst, setAskFirst] = useState(shouldAskBeforeDownload);
   const askFirstRef = useRef(askFirst);
@@ -171,6 +178,19 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
 
   const shown = state && !state.fatal ? shownVerdict(state.device, state.server) : null;
   const fatal = state?.fatal ?? failure;
+  const prompt: PromptReason | null =
+    state && shown && state.saved
+      ? labelPrompt({
+          server: state.server.status === 'done' ? state.server.prediction : null,
+          deviceLabel: state.device.status === 'done' ? state.device.verdict.label : undefined,
+          enabled: askEnabled,
+          settled: state.label !== undefined || dismissed.has(state.itemId),
+        })
+      : null;
+  const turnAsking = (enabled: boolean) => {
+    setAskForLabels(enabled);
+    setAskEnabled(enabled);
+  };
   return (
     <section
       class={dragging ? 'view view--classify view--dragging' : 'view view--classify'}
@@ -225,6 +245,13 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
           />
         )}
         {state && !state.fatal && <UploadStatus server={state.server} online={online} />}
+        {state && shown && prompt && (
+          <LabelPromptNote
+            reason={prompt}
+            onDismiss={() => setDismissed((before) => new Set(before).add(state.itemId))}
+            onTurnOff={() => turnAsking(false)}
+          />
+        )}
         {state && shown && (
           <LabelPicker
             labels={state.model.labels}
@@ -232,8 +259,23 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
             chosen={state.label}
             disabled={!state.saved}
             online={online}
-            onChoose={(label) => void loadSession().then((current) => current.chooseLabel(label))}
+            onChoose={(label) => {
+              // A label given while asked, or changed after answering a prompt, stays an asked one.
+              const source = prompt !== null || state.label?.source === 'asked' ? 'asked' : 'volunteered';
+              void loadSession().then((current) => current.chooseLabel(label, source));
+            }}
           />
+        )}
+        {state && shown && (
+          <label class="label-prompt__setting">
+            <input
+              type="checkbox"
+              data-testid="ask-for-labels"
+              checked={askEnabled}
+              onChange={(event) => turnAsking(event.currentTarget.checked)}
+            />{' '}
+            Ask me for the right answer when the model is unsure
+          </label>
         )}
       </div>
       <PhotoPicker prominent={state === null && failure === null} onFile={(file) => void classify(file)} />
