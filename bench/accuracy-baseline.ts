@@ -32,6 +32,7 @@ interface KeptPrediction {
   label: string;
   confidence: number;
   predictedAt: string;
+  outOfDistribution: boolean;
   at: number;
   copies: number;
 }
@@ -73,6 +74,7 @@ function onLine(text: string): string | null {
       label: p.label,
       confidence: p.confidence,
       predictedAt: p.predictedAt,
+      outOfDistribution: p.outOfDistribution === true,
       at,
       copies: 1,
     };
@@ -124,6 +126,11 @@ function walk(dir: string): void {
   for (const name of subdirectories.sort()) walk(path.join(dir, name));
 }
 
+// The models' class lists: a label outside its model version's labels is counted as invalid, as the job does.
+const manifests = await loadManifestLabels('models');
+const isClass = (model: string, version: string, label: string) =>
+  manifests[model]?.[version]?.includes(label) ?? false;
+
 walk(path.join(inputDir, 'predictions'));
 walk(path.join(inputDir, 'labels'));
 
@@ -143,6 +150,7 @@ for (const [uploadId, p] of predictions) {
   for (const day of [p.predictedAt.slice(0, 10), ALL_DAYS]) {
     const group = groupOf(groupKey(p.model, p.version, day));
     group.duplicatePredictions += p.copies - 1;
+    if (p.outOfDistribution) group.outOfDistribution += 1;
     if (upload === undefined) {
       group.predictionsWithoutLabel += 1;
       continue;
@@ -152,6 +160,10 @@ for (const [uploadId, p] of predictions) {
     const latest = upload.list.reduce((a, b) =>
       b.at > a.at || (b.at === a.at && b.labelId > a.labelId) ? b : a,
     );
+    if (!isClass(p.model, p.version, latest.label)) {
+      group.invalidLabels += 1;
+      continue;
+    }
     if (latest.asked) {
       // Asked labels are scored apart from the headline figures, as the job does.
       group.askedN += 1;
@@ -177,6 +189,6 @@ lines.push(`${GLOBAL_KEY}\t${serializeGlobalCounts(global)}`);
 const metrics = finalizeMetrics(lines, {
   runId: 'baseline',
   generatedAt: new Date(),
-  manifests: await loadManifestLabels('models'),
+  manifests,
 });
 writeFileSync(outFile, JSON.stringify(metrics));
