@@ -88,3 +88,10 @@ export function encodeEventKey(key: string): string {
 export function decodeEventKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
 }
+
+export const MODEL_DECISIONS_PREFIX = 'model-decisions/';
+
+/** `model-decisions/<model>/<decidedAt>-<decisionId>.json`: sorts by time within a model. */
+export function modelDecisionKey(model: string, decidedAt: Date, decisionId: string): string {
+  return `${MODEL_DECISIONS_PREFIX}${model}/${decidedAt.toISOString()}-${decisionId}.json`;
+}
