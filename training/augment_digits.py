@@ -4,6 +4,9 @@ Every training batch of 28x28 digits (light on dark, values in [0, 1]) is, per i
 
 * drawn at 56x56 so that morphology is finer than one MNIST pixel, then
 * **stroke width** changed: thinned (erosion), kept, or thickened by one or two steps (dilation);
+* sometimes **broken**, as a fine-liner that skips or a thin pen whose strokes the preprocessing could
+  only partly recover: eroded so the narrow parts of the stroke break off, cut in a few random places,
+  then thickened back to its width (what the server's stroke normalisation makes of a broken digit);
 * sometimes rendered as an **outline** (the contour of a thickened stroke: a "bubble" digit whose
   inside the server's preprocessing could not fill);
 * **geometry**: rotation, shear, anisotropic scale, shift (perspective-like) and an **elastic**
@@ -52,6 +55,24 @@ def stroke_width(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     u = torch.rand(x.shape[0], generator=generator)
     choice = (u >= 0.2).long() + (u >= 0.55).long() + (u >= 0.85).long()
     return _pick(choice, [_erode(x, 3), x, _dilate(x, 3), _dilate(x, 5)])
+
+
+def broken(x: torch.Tensor, generator: torch.Generator, probability: float) -> torch.Tensor:
+    """A share of the images gets broken strokes (x at 56x56): the stroke's core (eroded by 2 px, or 3
+    for a quarter of them: its narrow parts vanish) is cut where smooth random noise is high, and only
+    the original stroke near what is left stays."""
+    n, _, h, w = x.shape
+    deep = torch.rand(n, generator=generator) < 0.25
+    core = torch.where(deep[:, None, None, None], _erode(x, 7), _erode(x, 5)) > 0.5
+    noise = F.interpolate(torch.rand(n, 1, 8, 8, generator=generator), size=(h, w), mode="bicubic",
+                          align_corners=False)
+    core = core & (noise < _uniform(n, 0.7, 1.0, generator)[:, None, None, None])
+    near = torch.where(deep[:, None, None, None], _dilate(core.float(), 9), _dilate(core.float(), 7))
+    restored = x * near
+    # A digit erased (nearly) entirely stays as it was: the preprocessing would find nothing to classify.
+    kept = restored.flatten(1).sum(1) >= 0.5 * x.flatten(1).sum(1)
+    use = (torch.rand(n, generator=generator) < probability) & kept
+    return torch.where(use[:, None, None, None], restored, x)
 
 
 def outline(x: torch.Tensor, generator: torch.Generator, probability: float) -> torch.Tensor:
@@ -117,11 +138,14 @@ def photometric(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return x.clamp(0, 1)
 
 
-def photo_like_digits(outline_probability: float = 0.08, clean_share: float = 0.15):
+def photo_like_digits(
+    outline_probability: float = 0.08, clean_share: float = 0.15, broken_probability: float = 0.12
+):
     """The digits augmentation for train.py; ``clean_share`` of each batch gets only a small affine."""
 
     def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         big = F.interpolate(x, scale_factor=UPSAMPLE, mode="bilinear", align_corners=False)
+        big = broken(big, generator, broken_probability)
         big = stroke_width(big, generator)
         big = outline(big, generator, outline_probability)
         big = geometry(big, generator)

