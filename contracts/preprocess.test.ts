@@ -234,6 +234,41 @@ describe("preprocess('mnist-digit') on photo-like images", () => {
   });
 });
 
+/** Off-white paper with dark pen lines `width` px wide from `segments` ([x0, y0, x1, y1] each). */
+function penDrawing(segments: number[][], width: number): RgbaImage {
+  const image = uniformImage(400, 300, [232, 228, 218, 255]);
+  for (let y = 0; y < 300; y++) {
+    for (let x = 0; x < 400; x++) {
+      const near = segments.some(([x0 = 0, y0 = 0, x1 = 0, y1 = 0]) => {
+        const dx = x1 - x0;
+        const dy = y1 - y0;
+        const t = Math.min(1, Math.max(0, ((x - x0) * dx + (y - y0) * dy) / (dx * dx + dy * dy)));
+        return Math.hypot(x - x0 - t * dx, y - y0 - t * dy) <= width / 2;
+      });
+      if (near) image.data.set([30, 30, 60, 255], (y * 400 + x) * 4);
+    }
+  }
+  return image;
+}
+
+describe("preprocess('mnist-digit') on a broken thin stroke", () => {
+  // A fine-liner 7: the bar, and the downstroke from its end.
+  const bar = [120, 60, 260, 60];
+  const whole = penDrawing([bar, [260, 60, 170, 240]], 3);
+  // The pen skipped on the upper half of the downstroke: two pieces, 70 px apart, the bar the heavier.
+  const broken = penDrawing([bar, [215, 150, 170, 240]], 3);
+
+  it('keeps the pieces together instead of stretching the heaviest to the 20 px box', async () => {
+    const out = preprocess('mnist-digit', broken);
+    const box = inkBox(out);
+    // The bar alone would fill 20 px across and about 2 px down.
+    expect(box.height).toBeGreaterThanOrEqual(19);
+    expect(shiftTolerantCosine(preprocess('mnist-digit', whole), out)).toBeGreaterThan(0.7);
+    const [prediction] = await classifyDigits([out]);
+    expect(prediction?.label).toBe(7);
+  });
+});
+
 describe('preprocess errors', () => {
   it('rejects data of the wrong length with InvalidImageError', () => {
     const bad = { data: new Uint8Array(28 * 28 * 3), width: 28, height: 28 };

@@ -6,13 +6,15 @@
  * changes are tuned here, never on the evaluation set; then `eval:models` is run once.
  *
  *   npx tsx training/eval/stroke-dev.ts [--count 400] [--version 2] [--preprocess-from <preprocess.ts>]
+ *                                       [--dump <folder>] [--pens eroded,mnist]
  *
  * Prints accuracy and the share wrongly flagged "not a digit" per pen; last line JSON.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import { modelManifestSchema } from '../../contracts/model-manifest.ts';
 import { isOutOfDistribution } from '../../contracts/out-of-distribution.ts';
 import type { RgbaImage } from '../../contracts/preprocess.ts';
@@ -34,9 +36,14 @@ const { values } = parseArgs({
     count: { type: 'string', default: '400' },
     version: { type: 'string', default: '2' },
     'preprocess-from': { type: 'string' },
+    /** Writes each misread or flagged input (28 × 28 PNG, enlarged) here, to look at. */
+    dump: { type: 'string' },
+    /** Only these pens (comma-separated: mnist, fine-liner, eroded), for a quicker loop. */
+    pens: { type: 'string', default: 'mnist,fine-liner,eroded' },
   },
 });
 const count = Number(values.count);
+const pens = new Set(values.pens.split(','));
 const modelDir = join(ROOT, 'models', 'digits', values.version);
 const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')));
 const { preprocess } = (await import(values['preprocess-from'] ?? '../../contracts/preprocess.ts')) as {
@@ -58,6 +65,7 @@ const held = split.test.slice(FIRST, FIRST + count).map((flat) => {
   return { digit, index: flat - (starts[digit] as number) };
 });
 
+if (values.dump) mkdirSync(values.dump, { recursive: true });
 const session = await ort.InferenceSession.create(join(modelDir, 'model.onnx'), { intraOpNumThreads: 1 });
 const groups = new Map<string, { n: number; correct: number; flagged: number; blank: number }>();
 const random = seededRandom(SEED);
@@ -71,6 +79,12 @@ for (const [k, { digit, index }] of held.entries()) {
     [pen < 3 ? 'fine-liner 1.5-3px' : 'fine-liner 3-6px', { ...options, pen }],
     ['eroded (broken)', { ...options, erode }],
   ] as const) {
+    if (
+      !pens.has(
+        group.split(/[ -]/)[0] === 'mnist' ? 'mnist' : group.startsWith('fine') ? 'fine-liner' : 'eroded',
+      )
+    )
+      continue;
     const stats = groups.get(group) ?? { n: 0, correct: 0, flagged: 0, blank: 0 };
     groups.set(group, stats);
     stats.n++;
@@ -89,8 +103,17 @@ for (const [k, { digit, index }] of held.entries()) {
     const probs = out.probabilities?.data as Float32Array;
     let label = 0;
     for (let d = 1; d < 10; d++) if ((probs[d] as number) > (probs[label] as number)) label = d;
+    const flagged = isOutOfDistribution(manifest, probs[label] as number);
     if (label === digit) stats.correct++;
-    if (isOutOfDistribution(manifest, probs[label] as number)) stats.flagged++;
+    if (flagged) stats.flagged++;
+    if (values.dump && (label !== digit || flagged)) {
+      const bytes = Buffer.from(Array.from(input, (v) => Math.round(v * 255)));
+      const name = `${group.replace(/[^a-z0-9]+/gi, '-')}-${k}-${digit}-read-${label}${flagged ? '-flagged' : ''}.png`;
+      await sharp(bytes, { raw: { width: 28, height: 28, channels: 1 } })
+        .resize(112, 112, { kernel: 'nearest' })
+        .png()
+        .toFile(join(values.dump, name));
+    }
   }
 }
 const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)} %`;
