@@ -75,7 +75,8 @@ export class NoForegroundError extends PreprocessError {
  * background (MNIST's convention). Both polarities are accepted: dark ink on light paper is inverted.
  *
  * - `mnist-digit`: greyscale (binned to ≤ 256 px) → divide out uneven light → Otsu + noise floor →
- *   drop specks (small or distant connected components; in photos, blobs touching the frame) → crop to
+ *   drop specks (small or distant connected components; in photos, blobs touching the frame) while
+ *   keeping the heavy fragments of a broken stroke (up to a fragment's size apart) → crop to
  *   the stroke edges → area-average into a 20 × 20 box → centre of mass at (14, 14), whole-pixel shift.
  *   An MNIST image comes back (nearly) unchanged.
  * - `fashion-item`: greyscale → invert if the frame's edge is light → noise floor from the frame's

@@ -171,7 +171,8 @@ def _procedural(kind: int, rng: np.random.Generator) -> list[np.ndarray]:
                 strokes.append(np.stack([centre - d * half, centre + d * half]))
         return strokes
     if kind == 4:
-        return [_bezier(rng.uniform(6, 50, (4, 2))) for _ in range(rng.integers(1, 4))]
+        # Two or three curves: one alone is often a plausible 1, 7, 6 or 0.
+        return [_bezier(rng.uniform(6, 50, (4, 2))) for _ in range(rng.integers(2, 4))]
     return _glyph(rng)
 
 
