@@ -14,7 +14,8 @@ const envSchema = z.object({
   GPU_HOST_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   GPU_HOST_BIND: z.string().min(1).default('127.0.0.1'),
   MODEL_REPOSITORY: z.string().min(1).default('models'),
-  MODEL_CONTROL_MODE: z.enum(['none', 'explicit']).default('none'),
+  MODEL_CONTROL_MODE: z.enum(['none', 'explicit', 'poll']).default('none'),
+  REPOSITORY_POLL_SECONDS: z.coerce.number().positive().default(15),
   EXECUTION_PROVIDERS: z
     .string()
     .default('cpu')
@@ -47,8 +48,13 @@ export interface GpuHostConfig {
   readonly bind: string;
   /** Folder laid out as `<model>/<version>/{model.onnx,manifest.json}`. */
   readonly modelRepository: string;
-  /** `explicit` allows `POST /v2/repository/models/{name}/load|unload`; `none` refuses them. */
-  readonly modelControlMode: 'none' | 'explicit';
+  /**
+   * `explicit` allows `POST /v2/repository/models/{name}/load|unload`; `none` refuses them; `poll`
+   * re-scans the repository every `repositoryPollSeconds` (and takes `load` as "re-scan this model now").
+   */
+  readonly modelControlMode: 'none' | 'explicit' | 'poll';
+  /** How often poll mode re-scans the repository. */
+  readonly repositoryPollSeconds: number;
   /** Tried in order; `cuda` falls back to `cpu` with a log line when CUDA is absent. */
   readonly executionProviders: readonly ExecutionProviderName[];
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
@@ -88,6 +94,7 @@ export function readGpuHostConfig(env: NodeJS.ProcessEnv = process.env): GpuHost
     bind: e.GPU_HOST_BIND,
     modelRepository: e.MODEL_REPOSITORY,
     modelControlMode: e.MODEL_CONTROL_MODE,
+    repositoryPollSeconds: e.REPOSITORY_POLL_SECONDS,
     executionProviders: Object.freeze(e.EXECUTION_PROVIDERS),
     intraOpThreads: e.INTRA_OP_THREADS,
     modelInstances: e.MODEL_INSTANCES,

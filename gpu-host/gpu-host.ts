@@ -40,10 +40,15 @@ export async function startGpuHost(
   const service = new InferenceService(registry, config, metrics);
   const http = createInferenceServer({ service, loader, metrics, config, log });
   const port = await http.listen(config.port, config.bind);
+  const poller = config.modelControlMode === 'poll' ? startPolling(loader, config, log) : undefined;
   log.info(
     {
       port,
       models: registry.list().map((c) => `${c.manifest.name}/${c.manifest.version}`),
+      defaults: Object.fromEntries(
+        [...new Set(registry.list().map((c) => c.manifest.name))].map((n) => [n, registry.defaultVersion(n)]),
+      ),
+      modelControlMode: config.modelControlMode,
       dynamicBatching: config.dynamicBatching,
     },
     'gpu-host listening',
@@ -58,11 +63,42 @@ export async function startGpuHost(
     close() {
       closing ??= (async () => {
         log.info({ inFlight: http.inFlight() }, 'gpu-host shutting down');
+        await poller?.stop();
         await http.shutdown(config.shutdownTimeoutMs);
         await registry.closeAll();
         log.info('gpu-host stopped');
       })();
       return closing;
+    },
+  };
+}
+
+/**
+ * Poll mode: re-scans the repository every REPOSITORY_POLL_SECONDS (each scan after the last has
+ * finished, so slow disks never pile scans up). A failed scan is logged and tried again next time.
+ */
+function startPolling(loader: ModelLoader, config: GpuHostConfig, log: Logger): { stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const next = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = loader
+        .poll()
+        .catch((error: unknown) =>
+          log.error({ err: error, repository: config.modelRepository }, 'repository poll failed'),
+        )
+        .finally(next);
+    }, config.repositoryPollSeconds * 1000);
+    timer.unref();
+  };
+  next();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
     },
   };
 }
