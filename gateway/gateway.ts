@@ -9,6 +9,7 @@ import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { registerLabelRoutes } from './label-routes.ts';
 import { ModelCatalogue } from './model-catalogue.ts';
+import { registerModelHistoryRoutes } from './model-history-routes.ts';
 import { registerModelRoutes } from './model-routes.ts';
 import { OutcomeLookup } from './outcome-lookup.ts';
 import { PublicationLog } from './publication-log.ts';
@@ -93,6 +94,7 @@ export async function startGateway(
   registerLabelRoutes(context);
   registerReportRoutes(context);
   registerModelRoutes(context);
+  registerModelHistoryRoutes(context);
   const sockets = registerSocketRoutes(context);
 
   app.get('/api/health', (res) => {
