@@ -32,6 +32,9 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** How often the gateway checks whether the app in PUBLIC_DIR was rebuilt (two stat calls). */
+const APP_RELOAD_CHECK_MS = 2_000;
+
 /** A label write or report read waits seconds for S3, never minutes (one retry by the SDK). */
 const GATEWAY_S3_TIMEOUTS: S3Timeouts = {
   connectionTimeoutMs: 2_000,
@@ -132,12 +135,20 @@ export async function startGateway(
       throw error;
     },
   );
+  // A rebuilt app (a promotion ships its model in a new build) is served without a restart.
+  const stopWatching = files.watch(
+    APP_RELOAD_CHECK_MS,
+    (count) => log.info({ publicDir: config.publicDir, files: count }, 'serving a new build of the app'),
+    (error) =>
+      log.warn({ err: error, publicDir: config.publicDir }, 'could not check the app build for changes'),
+  );
   log.info({ port, publicDir: config.publicDir, bucket: config.bucket }, 'gateway listening');
   return {
     port,
     url: `http://${config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind}:${port}`,
     results: context.results,
     async close() {
+      stopWatching();
       uWS.us_listen_socket_close(listenSocket);
       for (const ws of sockets) ws.end(1001, 'server shutting down');
       sockets.clear();
