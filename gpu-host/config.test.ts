@@ -31,6 +31,8 @@ describe('readGpuHostConfig', () => {
       MODEL_REPOSITORY: '/srv/models',
       MODEL_CONTROL_MODE: 'poll',
       REPOSITORY_POLL_SECONDS: '2.5',
+      MODEL_REPOSITORY_S3_URL: 's3://pictor-data/models/',
+      AWS_REGION: 'eu-west-1',
       EXECUTION_PROVIDERS: 'CUDA, cpu',
       INTRA_OP_THREADS: '2',
       MODEL_INSTANCES: '3',
@@ -51,6 +53,10 @@ describe('readGpuHostConfig', () => {
       modelRepository: '/srv/models',
       modelControlMode: 'poll',
       repositoryPollSeconds: 2.5,
+      modelRepositoryS3: {
+        location: { bucket: 'pictor-data', prefix: 'models/' },
+        connection: { region: 'eu-west-1', endpoint: undefined, credentials: undefined },
+      },
       executionProviders: ['cuda', 'cpu'],
       intraOpThreads: 2,
       modelInstances: 3,
@@ -73,5 +79,8 @@ describe('readGpuHostConfig', () => {
     expect(() => readGpuHostConfig({ GPU_HOST_PORT: '70000' })).toThrow(/GPU_HOST_PORT/);
     expect(() => readGpuHostConfig({ MODEL_CONTROL_MODE: 'always' })).toThrow(/MODEL_CONTROL_MODE/);
     expect(() => readGpuHostConfig({ REPOSITORY_POLL_SECONDS: '0' })).toThrow(/REPOSITORY_POLL_SECONDS/);
+    expect(() => readGpuHostConfig({ MODEL_REPOSITORY_S3_URL: 's3://pictor-data/models' })).toThrow(
+      /MODEL_REPOSITORY_S3_URL: .*must end with/,
+    );
   });
 });

@@ -38,16 +38,30 @@ export type ModelLoaderConfig = Pick<
 export class ModelLoader {
   private pending: Promise<unknown> = Promise.resolve();
 
+  /**
+   * `sync` brings the local repository up to date first (from S3 in AWS: s3-repository-sync.ts), for
+   * one model or all; absent when the local folder is the repository.
+   */
   constructor(
     private readonly config: ModelLoaderConfig,
     private readonly registry: ModelRegistry,
     private readonly metrics: GpuHostMetrics,
     private readonly log: Logger,
+    private readonly sync?: (model?: string) => Promise<void>,
   ) {}
 
-  /** Loads every valid version in the repository; the ones that fail are logged and indexed UNAVAILABLE. */
+  /**
+   * Loads every valid version in the repository; the ones that fail are logged and indexed UNAVAILABLE.
+   * Should the sync fail, the host starts with the models it has on disk (and says so).
+   */
   loadAll(): Promise<void> {
     return this.serialise(async () => {
+      await this.sync?.().catch((error: unknown) =>
+        this.log.error(
+          { err: error },
+          'could not sync the model repository from S3: serving the models on disk until the next load',
+        ),
+      );
       const scan = await scanModelRepository(this.config.modelRepository);
       await this.apply(scan);
       const names = new Set([...scan.found.map((f) => f.manifest.name), ...scan.skipped.map((s) => s.model)]);
@@ -62,6 +76,9 @@ export class ModelLoader {
    */
   load(name: string): Promise<void> {
     return this.serialise(async () => {
+      // A load that cannot see S3 fails (RepositorySyncError, 503): the caller learns the promotion has
+      // not reached this host, rather than the host quietly serving what it had.
+      await this.sync?.(name);
       let scan: RepositoryScan;
       try {
         scan = await scanModel(this.config.modelRepository, name);
@@ -90,6 +107,7 @@ export class ModelLoader {
    */
   poll(): Promise<void> {
     return this.serialise(async () => {
+      await this.sync?.();
       const scan = await scanModelRepository(this.config.modelRepository);
       const names = new Set([...scan.found.map((f) => f.manifest.name), ...scan.skipped.map((s) => s.model)]);
       await this.apply(scan);

@@ -20,6 +20,7 @@ import {
 import type { InferenceService } from './inference-service.ts';
 import type { GpuHostMetrics, RouteName } from './metrics.ts';
 import type { ModelLoader } from './model-loader.ts';
+import { RepositorySyncError } from './s3-repository-sync.ts';
 import { tritonModelConfig } from './triton-model-config.ts';
 import { parseInferRequest } from './v2-infer-request.ts';
 import { encodeInferResponse } from './v2-infer-response.ts';
@@ -355,6 +356,7 @@ export function toHttpError(error: unknown): {
     };
   }
   if (error instanceof ImageTooLargeError) return of(413, 'image_too_large');
+  if (error instanceof RepositorySyncError) return of(503, 'repository_unavailable');
   if (error instanceof UnsupportedImageError) return of(415, 'unsupported_image');
   return { status: 500, message: 'inference failed; see the host log', code: 'internal', headers: undefined };
 }
