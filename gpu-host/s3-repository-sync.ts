@@ -13,9 +13,6 @@ export interface S3RepositoryLocation {
   readonly prefix: string;
 }
 
-/** The prefix of the model repository in the system's bucket (deploy/ seeds it and grants reading it). */
-export const S3_MODEL_REPOSITORY_PREFIX = 'models/';
-
 /** The S3 copy of the repository could not be read or did not hold what it promised. */
 export class RepositorySyncError extends Error {
   override readonly name = 'RepositorySyncError';
