@@ -59,7 +59,7 @@ test.describe('the Accuracy page at 360 × 780', () => {
       .map((e) => e.day)
       .sort()
       .at(-1) as string;
-    await expect(rows.first().locator('th')).toHaveText(newestDay);
+    await expect(rows.first().locator('th time')).toHaveAttribute('datetime', newestDay);
     await expect(digits.getByTestId('accuracy-chart')).toBeVisible();
 
     for (const colorScheme of ['light', 'dark'] as const) {

@@ -12,6 +12,8 @@ type Loaded =
   | { readonly status: 'ready'; readonly histories: readonly ModelHistory[] };
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+/** A UTC day of the accuracy job, short enough for a phone's table ("7 Mar"; the chart's axis has the year). */
+const dayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' });
 
 const OUTCOME_WORDS: Record<ModelDecision['outcome'], string> = {
   promoted: 'Promoted',
@@ -70,7 +72,11 @@ function ModelHistoryPanel({ history }: { history: ModelHistory }): JSX.Element 
             Accuracy per version and day (labels people volunteered)
           </h5>
           <ScrollRegion labelledBy={`by-day-${id}`}>
-            <table class="report-table" aria-labelledby={`by-day-${id}`} data-testid="version-days">
+            <table
+              class="report-table report-table--compact"
+              aria-labelledby={`by-day-${id}`}
+              data-testid="version-days"
+            >
               <thead>
                 <tr>
                   <th scope="col">Day</th>
@@ -82,7 +88,9 @@ function ModelHistoryPanel({ history }: { history: ModelHistory }): JSX.Element 
               <tbody>
                 {rows.map((d) => (
                   <tr key={`${d.day}/${d.version}`}>
-                    <th scope="row">{d.day}</th>
+                    <th scope="row">
+                      <time dateTime={d.day}>{dayFormat.format(new Date(`${d.day}T00:00:00Z`))}</time>
+                    </th>
                     <td>v{d.version}</td>
                     <td>{d.accuracy === null || d.n === 0 ? '—' : formatPercent(d.accuracy)}</td>
                     <td>{d.n}</td>
