@@ -167,6 +167,8 @@ export class ModelLoader {
 
   private async apply(scan: RepositoryScan): Promise<void> {
     for (const s of scan.skipped) {
+      // Said once per reason: poll mode scans the same folder again every few seconds.
+      if (this.registry.unavailableReason(s.model, s.version) === s.reason) continue;
       this.log.warn({ folder: s.folder, reason: s.reason }, 'skipping model folder');
       this.registry.markUnavailable(s.model, s.version, s.reason);
     }

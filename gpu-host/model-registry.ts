@@ -71,6 +71,11 @@ export class ModelRegistry {
     return removed;
   }
 
+  /** Why a version is indexed UNAVAILABLE, or undefined when it is not. */
+  unavailableReason(name: string, version: string): string | undefined {
+    return this.unavailable.get(`${name}/${version}`)?.reason;
+  }
+
   /** Records a version found in the repository that is not served, and why (an invalid manifest, say). */
   markUnavailable(name: string, version: string, reason: string): void {
     this.unavailable.set(`${name}/${version}`, { name, version, state: 'UNAVAILABLE', reason });
