@@ -44,8 +44,8 @@ const MAX_MODEL_BYTES = 512 * 1024 * 1024;
  * Brings the local model repository up to date with its copy in S3 (where promotion and rollback write
  * in AWS): every version there whose manifest differs from the local one is downloaded, its bytes
  * checked against the manifest's SHA-256, and put in place atomically (written to a hidden folder,
- * then renamed: the loader never sees half a version); each model's serving.json follows S3's
- * (written by rename, removed when S3 has none). Versions only on disk are left alone, so a host
+ * then renamed: the loader never sees half a version); each model's serving.json in S3 replaces the
+ * local one (written by rename; a local one stays while S3 has none). Versions only on disk are left alone, so a host
  * whose S3 repository has not been seeded yet keeps serving the models it shipped with.
  * `model` limits the sync to one model (a `load` request). Throws RepositorySyncError.
  */
@@ -155,7 +155,7 @@ async function syncVersion(
   return true;
 }
 
-/** Writes (or removes) the local serving.json to match S3's; returns what it did, for the log. */
+/** Writes the local serving.json to match S3's, when S3 has one; returns what it did, for the log. */
 async function syncPolicy(
   s3: S3Client,
   location: S3RepositoryLocation,
@@ -166,10 +166,9 @@ async function syncPolicy(
   const local = path.join(repository, name, SERVING_POLICY_FILE);
   const key = `${location.prefix}${name}/${SERVING_POLICY_FILE}`;
   const bytes = inS3 ? await download(s3, location.bucket, key, MAX_MANIFEST_BYTES) : undefined;
-  if (!bytes) {
-    await rm(local, { force: true });
-    return `${name}: no serving.json (newest is the default)`;
-  }
+  // None in S3 (a repository seeded from the release, before any promotion there): the release's own
+  // serving.json, if it has one, stays in force; once the loop writes one to S3, S3's wins.
+  if (!bytes) return `${name}: no serving.json in S3 (the local one, if any, stays)`;
   // Copied even when invalid: the loader reports an invalid policy (and serves the newest) as it does
   // for a local one, so a bad file shows up in the index and the log where operators look.
   const parsed = servingPolicySchema.safeParse(parseJson(bytes));
