@@ -24,6 +24,23 @@ describe('toGreyscale', () => {
     expect(binned).toMatchObject({ width: 2, height: 1 });
     expect([...binned.data]).toEqual([33, 115]);
   });
+
+  it('bins the same bytes whether the pixels start at a 4-byte boundary or not', () => {
+    // Aligned buffers are read a pixel (32 bits) at a time, others a byte at a time.
+    const width = 37;
+    const height = 23;
+    const bytes = Uint8Array.from({ length: width * height * 4 }, (_, i) =>
+      i % 4 === 3 ? ((i * 53) % 7 === 0 ? (i * 31) % 256 : 255) : (i * 97 + 13) % 256,
+    );
+    const shifted = new Uint8Array(bytes.length + 1).subarray(1);
+    shifted.set(bytes);
+    for (const bin of [2, 3]) {
+      expect(toGreyscale(shifted, width, height, bin)).toEqual(toGreyscale(bytes, width, height, bin));
+      expect(toGreyscale(Uint8ClampedArray.from(bytes), width, height, bin)).toEqual(
+        toGreyscale(bytes, width, height, bin),
+      );
+    }
+  });
 });
 
 describe('histograms', () => {
