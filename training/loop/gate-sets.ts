@@ -37,6 +37,8 @@ export interface GateSetOptions {
   readonly oodPerKind: number;
   /** Only the first N MNIST test digits (tests); all 750 by default. */
   readonly mnistLimit?: number | undefined;
+  /** How many of those digits are also photographed (default 200, as eval-models). */
+  readonly photos?: number | undefined;
 }
 
 /** Whether fontconfig knows every evaluation font (CI images have none of them). */
@@ -71,7 +73,7 @@ export async function buildGateSets(options: GateSetOptions): Promise<{ items: G
       input: toInput(greyToRgba(mnistSample(digit, index), 28, 28)),
     });
   }
-  for (const [k, { digit, index }] of test.slice(0, MNIST_PHOTOS).entries()) {
+  for (const [k, { digit, index }] of test.slice(0, options.photos ?? MNIST_PHOTOS).entries()) {
     const jpeg = await makeDigitPhoto(mnistSample(digit, index), randomPhotoOptions(GATE_SET_SEED + k));
     items.push({ set: 'photos-mnist', truth: digit, input: toInput(await decodeLikeServer(jpeg)) });
   }
