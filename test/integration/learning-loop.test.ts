@@ -5,18 +5,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_S3_CREDENTIALS } from '../../stack/local-s3.ts';
-import { readDecisions } from '../../training/loop/decision-store.ts';
-import { GATE_MARGINS } from '../../training/loop/gate.ts';
-import { loopConfig, type LoopConfig } from '../../training/loop/loop-config.ts';
-import { currentVersions } from '../../training/loop/model-versions.ts';
-import { retrain, type RetrainOptions } from '../../training/loop/retrain.ts';
-import { rollBack } from '../../training/loop/rollback.ts';
-import { readServingPolicy } from '../../training/loop/serving-policy-file.ts';
-import { readObject } from '../../training/loop/bucket-reader.ts';
-import { userSplitKey, userSplitSchema } from '../../training/loop/user-split.ts';
 import type { RunningGpuHost } from '../../gpu-host/gpu-host.ts';
 import { postInfer, readInferResponse, startTestHost } from '../../gpu-host/test/support.ts';
+import { LOCAL_S3_CREDENTIALS } from '../../stack/local-s3.ts';
+import { readObject } from '../../training/loop/bucket-reader.ts';
+import { readDecisions } from '../../training/loop/decision-store.ts';
+import { GATE_MARGINS } from '../../training/loop/gate.ts';
+import { type LoopConfig, loopConfig } from '../../training/loop/loop-config.ts';
+import { currentVersions } from '../../training/loop/model-versions.ts';
+import { type RetrainOptions, retrain } from '../../training/loop/retrain.ts';
+import { rollBack } from '../../training/loop/rollback.ts';
+import { readServingPolicy } from '../../training/loop/serving-policy-file.ts';
+import { userSplitKey, userSplitSchema } from '../../training/loop/user-split.ts';
 import { seedLabelledUploads } from '../fixtures/labelled-uploads.ts';
 import { type ScratchS3, startScratchS3 } from '../support/scratch-s3.ts';
 
@@ -27,7 +27,8 @@ const BUCKET = 'pictor-loop';
 const SMALL = { baseSubset: 2048, epochs: 2, seed: 4651 } as const;
 const UPLOADS = 200;
 const started = performance.now();
-const log = (line: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}`);
+const log = (line: string) =>
+  console.error(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}`);
 
 const hasTorch = await promisify(execFile)(PYTHON, ['-c', 'import torch, onnx'], { timeout: 60_000 }).then(
   () => true,
@@ -51,22 +52,56 @@ describe.skipIf(!hasTorch)('the learning loop, small scale', { timeout: 900_000 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'learning-loop-'));
     repository = path.join(dir, 'models');
-    s3 = await startScratchS3({ bucket: BUCKET, allowedOrigins: ['http://127.0.0.1'], directory: path.join(dir, 's3') });
+    s3 = await startScratchS3({
+      bucket: BUCKET,
+      allowedOrigins: ['http://127.0.0.1'],
+      directory: path.join(dir, 's3'),
+    });
     // The current version: a small base model trained here with the candidates' budget.
     await promisify(execFile)(
       PYTHON,
-      ['training/train.py', '--model', 'digits', '--version', '1', '--out', repository, '--base-subset', String(SMALL.baseSubset), '--epochs', String(SMALL.epochs), '--seed', String(SMALL.seed)],
+      [
+        'training/train.py',
+        '--model',
+        'digits',
+        '--version',
+        '1',
+        '--out',
+        repository,
+        '--base-subset',
+        String(SMALL.baseSubset),
+        '--epochs',
+        String(SMALL.epochs),
+        '--seed',
+        String(SMALL.seed),
+      ],
       { cwd: ROOT, timeout: 600_000 },
     );
     log('base model trained');
     const { defaultVersion } = await currentVersions(repository, 'digits');
-    await seedLabelledUploads(s3.s3, BUCKET, { count: UPLOADS, style: 'sideways', seed: 1301, classifiedBy: defaultVersion });
+    await seedLabelledUploads(s3.s3, BUCKET, {
+      count: UPLOADS,
+      style: 'sideways',
+      seed: 1301,
+      classifiedBy: defaultVersion,
+    });
     log('uploads seeded');
     host = await startTestHost({ MODEL_REPOSITORY: repository, MODEL_CONTROL_MODE: 'explicit' });
     config = loopConfig(
-      { model: 'digits', repository, bucket: BUCKET, endpoint: s3.server.endpoint, 'inference-url': host.url, 'rebuild-app': 'off', by: 'learning-loop test' },
+      {
+        model: 'digits',
+        repository,
+        bucket: BUCKET,
+        endpoint: s3.server.endpoint,
+        'inference-url': host.url,
+        'rebuild-app': 'off',
+        by: 'learning-loop test',
+      },
       'retrain',
-      { S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId, S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey },
+      {
+        S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+        S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      },
     );
     options = {
       ...SMALL,
@@ -81,7 +116,13 @@ describe.skipIf(!hasTorch)('the learning loop, small scale', { timeout: 900_000 
       photos: 40,
       // Two small models (2 epochs on 2,048 digits) disagree on a few % of any set, so their paired
       // intervals are wide; the full-scale margins (training/loop/README.md) would refuse every candidate.
-      margins: { ...GATE_MARGINS, 'mnist-held-out': 0.02, 'photos-mnist': 0.05, 'ood-non-digits-flagged': 0.05, 'ood-digits-flagged': 0.02 },
+      margins: {
+        ...GATE_MARGINS,
+        'mnist-held-out': 0.02,
+        'photos-mnist': 0.05,
+        'ood-non-digits-flagged': 0.05,
+        'ood-digits-flagged': 0.02,
+      },
     };
   }, 600_000);
   afterAll(async () => {
@@ -102,13 +143,18 @@ describe.skipIf(!hasTorch)('the learning loop, small scale', { timeout: 900_000 
     const result = await retrain(config, s3.s3, { ...options, shuffleUserLabels: true }, log);
     expect(result.gate.passed).toBe(false);
     expect(result.gate.checks.find((c) => c.name === 'user-labels')?.passed).toBe(false);
-    expect(result.outcome?.decision).toMatchObject({ kind: 'promotion', outcome: 'refused', fromVersion: '1', toVersion: '2' });
+    expect(result.outcome?.decision).toMatchObject({
+      kind: 'promotion',
+      outcome: 'refused',
+      fromVersion: '1',
+      toVersion: '2',
+    });
     expect(await readServingPolicy(repository, 'digits')).toBeNull();
     expect((await readdir(path.join(repository, 'digits'))).sort()).toEqual(['1']);
     expect(await defaultServed()).toBe('1');
   });
 
-  it('promotes a candidate that learned the users\' style, and the host serves it after load', async () => {
+  it("promotes a candidate that learned the users' style, and the host serves it after load", async () => {
     const result = await retrain(config, s3.s3, options, log);
     log(`gate:\n${result.gate.table}`);
     const user = result.gate.checks.find((c) => c.name === 'user-labels');
@@ -118,20 +164,35 @@ describe.skipIf(!hasTorch)('the learning loop, small scale', { timeout: 900_000 
     expect(result.outcome?.decision).toMatchObject({ outcome: 'promoted', fromVersion: '1', toVersion: '2' });
     expect(result.outcome?.reloads).toEqual([expect.objectContaining({ url: host.url, ok: true })]);
     expect(existsSync(path.join(repository, 'digits', '2', 'model.onnx'))).toBe(true);
-    expect(await readServingPolicy(repository, 'digits')).toMatchObject({ defaultVersion: '2', decisionId: result.outcome?.decision.decisionId });
+    expect(await readServingPolicy(repository, 'digits')).toMatchObject({
+      defaultVersion: '2',
+      decisionId: result.outcome?.decision.decisionId,
+    });
     // A request naming no version gets the policy's default.
     expect(await defaultServed()).toBe('2');
     // The split was recorded once: both runs used the same assignment, and no upload is in both parts.
-    const split = userSplitSchema.parse(JSON.parse(Buffer.from((await readObject(s3.s3, BUCKET, userSplitKey('digits'))) as Uint8Array).toString('utf8')));
+    const split = userSplitSchema.parse(
+      JSON.parse(
+        Buffer.from((await readObject(s3.s3, BUCKET, userSplitKey('digits'))) as Uint8Array).toString('utf8'),
+      ),
+    );
     const train = new Set(result.gate.dataset.train.map((u) => u.uploadId));
     expect(result.gate.dataset.eval.some((u) => train.has(u.uploadId))).toBe(false);
     for (const u of result.gate.dataset.eval) expect(split.assignments[u.uploadId]).toBe('eval');
-    expect(result.info.training).toMatchObject({ userTrainItems: train.size, userEvalItems: result.gate.dataset.eval.length });
+    expect(result.info.training).toMatchObject({
+      userTrainItems: train.size,
+      userEvalItems: result.gate.dataset.eval.length,
+    });
   });
 
   it('rolls back to the previous default everywhere and keeps the rolled-back version on disk', async () => {
     const outcome = await rollBack({ ...config, by: 'npm run rollback' }, s3.s3);
-    expect(outcome.decision).toMatchObject({ kind: 'rollback', outcome: 'rolled-back', fromVersion: '2', toVersion: '1' });
+    expect(outcome.decision).toMatchObject({
+      kind: 'rollback',
+      outcome: 'rolled-back',
+      fromVersion: '2',
+      toVersion: '1',
+    });
     expect(await readServingPolicy(repository, 'digits')).toMatchObject({ defaultVersion: '1' });
     expect(outcome.reloads.every((r) => r.ok)).toBe(true);
     expect(existsSync(path.join(repository, 'digits', '2', 'model.onnx'))).toBe(true);

@@ -41,14 +41,24 @@ const { values } = parseArgs({
 });
 const style = values.style as UploadStyle;
 const started = performance.now();
-const log = (line: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}`);
+const log = (line: string) =>
+  console.error(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}`);
 
 const dir = await mkdtemp(path.join(tmpdir(), 'loop-demo-'));
 const repository = path.join(dir, 'models');
 await cp(path.join(ROOT, 'models', 'digits'), path.join(repository, 'digits'), { recursive: true });
-const s3 = await startScratchS3({ bucket: BUCKET, allowedOrigins: ['http://127.0.0.1'], directory: path.join(dir, 's3') });
+const s3 = await startScratchS3({
+  bucket: BUCKET,
+  allowedOrigins: ['http://127.0.0.1'],
+  directory: path.join(dir, 's3'),
+});
 const host = await startGpuHost(
-  readGpuHostConfig({ GPU_HOST_PORT: '0', MODEL_REPOSITORY: repository, MODEL_CONTROL_MODE: 'explicit', LOG_LEVEL: 'silent' }),
+  readGpuHostConfig({
+    GPU_HOST_PORT: '0',
+    MODEL_REPOSITORY: repository,
+    MODEL_CONTROL_MODE: 'explicit',
+    LOG_LEVEL: 'silent',
+  }),
   pino({ level: 'silent' }),
 );
 try {
@@ -64,9 +74,20 @@ try {
       `v${defaultVersion.manifest.version} read ${seeded.modelCorrect} of them right`,
   );
   const config = loopConfig(
-    { model: 'digits', repository, bucket: BUCKET, endpoint: s3.server.endpoint, 'inference-url': host.url, 'rebuild-app': 'off', by: 'npm run loop:demo' },
+    {
+      model: 'digits',
+      repository,
+      bucket: BUCKET,
+      endpoint: s3.server.endpoint,
+      'inference-url': host.url,
+      'rebuild-app': 'off',
+      by: 'npm run loop:demo',
+    },
     'loop:demo',
-    { S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId, S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey },
+    {
+      S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+      S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+    },
   );
   const fonts = values.fonts === 'on' || values.fonts === 'off' ? values.fonts : 'auto';
   const result = await retrain(
@@ -85,7 +106,9 @@ try {
     },
     log,
   );
-  console.log(`\ngate: v${result.gate.candidate.manifest.version} (candidate) against v${result.gate.current.manifest.version} (current default)`);
+  console.log(
+    `\ngate: v${result.gate.candidate.manifest.version} (candidate) against v${result.gate.current.manifest.version} (current default)`,
+  );
   console.log(gateSetsLine(result.gate));
   console.log(result.gate.table);
   if (result.outcome) for (const line of describeOutcome(result.outcome)) console.log(line);
@@ -93,7 +116,10 @@ try {
   console.log(
     JSON.stringify({
       scenario: { style, uploads: seeded.uploadIds.length, epochs: Number(values.epochs) },
-      ...gateSummary(result.gate, result.outcome ? { outcome: result.outcome.decision.outcome, key: result.outcome.key } : undefined),
+      ...gateSummary(
+        result.gate,
+        result.outcome ? { outcome: result.outcome.decision.outcome, key: result.outcome.key } : undefined,
+      ),
     }),
   );
 } finally {

@@ -95,7 +95,9 @@ export async function retrain(
     ...(options.baseSubset ? ['--base-subset', String(options.baseSubset)] : []),
     ...(options.extraShare ? ['--extra-share', String(options.extraShare)] : []),
   ];
-  log(`training: ${options.python} ${args.map((a) => (a.startsWith(`${ROOT}/`) ? path.relative(ROOT, a) : a)).join(' ')}`);
+  log(
+    `training: ${options.python} ${args.map((a) => (a.startsWith(`${ROOT}/`) ? path.relative(ROOT, a) : a)).join(' ')}`,
+  );
   await runPython(options.python, args, options.trainTimeoutMs);
 
   const candidate = await readCandidate(candidateDir);
