@@ -9,7 +9,14 @@ import path from 'node:path';
 import type { ModelDecision } from '../../contracts/model-decision.ts';
 import { createS3Client } from '../../platform/s3-client.ts';
 import { gateCandidate, gateSetsLine, gateSummary } from './candidate-gate.ts';
-import { COMMON_USAGE, intOption, loopConfig, parseCommandLine, UsageError } from './loop-config.ts';
+import {
+  COMMON_USAGE,
+  failureMessage,
+  intOption,
+  loopConfig,
+  parseCommandLine,
+  UsageError,
+} from './loop-config.ts';
 import { readCandidate } from './model-versions.ts';
 import { decidePromotion, describeOutcome } from './promotion.ts';
 import type { CandidateInfo } from './retrain.ts';
@@ -81,9 +88,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(
-      error instanceof UsageError ? error.message : `gate failed: ${(error as Error).stack ?? String(error)}`,
-    );
+    console.error(failureMessage('gate', error));
     process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

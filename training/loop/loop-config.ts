@@ -119,3 +119,13 @@ export function intOption(value: unknown, name: string, fallback?: number): numb
     throw new UsageError(`--${name} must be a whole number, not ${String(value)}`);
   return n;
 }
+
+/** The message a failed command ends with: usage errors as they are, a refused S3 connection with what to do. */
+export function failureMessage(command: string, error: unknown): string {
+  if (error instanceof UsageError) return error.message;
+  const text = error instanceof Error ? error.message : String(error);
+  const hint = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT/.test(text)
+    ? ' — is S3 reachable? Locally start it with `npm start` or `npm run start:s3`, or pass --endpoint / --bucket'
+    : '';
+  return `${command} failed: ${text}${hint}`;
+}

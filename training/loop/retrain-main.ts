@@ -5,7 +5,14 @@
  */
 import { createS3Client } from '../../platform/s3-client.ts';
 import { gateSetsLine, gateSummary } from './candidate-gate.ts';
-import { COMMON_USAGE, intOption, loopConfig, parseCommandLine, UsageError } from './loop-config.ts';
+import {
+  COMMON_USAGE,
+  failureMessage,
+  intOption,
+  loopConfig,
+  parseCommandLine,
+  UsageError,
+} from './loop-config.ts';
 import { describeOutcome } from './promotion.ts';
 import { retrain } from './retrain.ts';
 
@@ -97,11 +104,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(
-      error instanceof UsageError
-        ? error.message
-        : `retrain failed: ${(error as Error).stack ?? String(error)}`,
-    );
+    console.error(failureMessage('retrain', error));
     process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

@@ -3,7 +3,7 @@
  * default replaced (from the decision history), on every host and in the app. Last line: JSON.
  */
 import { createS3Client } from '../../platform/s3-client.ts';
-import { COMMON_USAGE, loopConfig, parseCommandLine, UsageError } from './loop-config.ts';
+import { COMMON_USAGE, failureMessage, loopConfig, parseCommandLine, UsageError } from './loop-config.ts';
 import { describeOutcome } from './promotion.ts';
 import { rollBack } from './rollback.ts';
 
@@ -41,9 +41,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(
-      error instanceof UsageError ? error.message : `rollback failed: ${(error as Error).message}`,
-    );
+    console.error(failureMessage('rollback', error));
     process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

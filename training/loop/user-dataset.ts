@@ -1,8 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { LABELS_PREFIX, PREDICTIONS_PREFIX, uploadKey } from '../../contracts/s3-keys.ts';
+import { LABELS_PREFIX, uploadKey } from '../../contracts/s3-keys.ts';
 import { readGpuHostConfig } from '../../gpu-host/config.ts';
 import { decodeImage } from '../../gpu-host/image-decoder.ts';
-import { putJsonObject } from '../../platform/outcome-record.ts';
+import { mapLine } from '../../mr/join-map.ts';
+import { putJsonObject, readOutcomeRecord } from '../../platform/outcome-record.ts';
 import { listKeys, mapLimited, readObject } from './bucket-reader.ts';
 import { toInput } from './gate-sets.ts';
 import { joinLabelledUploads, type LabelledUpload, type LabelledUploadsSummary } from './labelled-uploads.ts';
@@ -31,8 +32,8 @@ export interface UserDataset {
 }
 
 /**
- * The users' labelled photos of `model` as a dataset: label and prediction records joined as the
- * accuracy job joins them, each upload assigned to train or eval once (`retraining/<model>/split.json`,
+ * The users' labelled photos of `model` as a dataset: label records and the labelled uploads'
+ * predictions (from their outcome records) joined as the accuracy job joins them, each upload assigned to train or eval once (`retraining/<model>/split.json`,
  * extended and written back), each stored photo decoded by the inference host's decoder with its limits
  * and preprocessed by contracts/preprocess.ts — the very input the server computed for it.
  */
@@ -43,18 +44,26 @@ export async function loadUserDataset(
   labels: readonly string[],
   now: Date = new Date(),
 ): Promise<UserDataset> {
-  const keys = [
-    ...(await listKeys(s3, bucket, PREDICTIONS_PREFIX)).filter((k) => k.endsWith('.json')),
-    ...(await listKeys(s3, bucket, LABELS_PREFIX)).filter((k) => k.endsWith('.jsonl')),
-  ];
-  const texts = await mapLimited(keys, 16, async (key) => {
-    const bytes = await readObject(s3, bucket, key);
-    return bytes ? Buffer.from(bytes).toString('utf8') : '';
+  // Labels are few (people give them); predictions are one per upload. So the labels are listed and
+  // read, and only the labelled uploads' outcomes (`outcomes/<uploadId>.json`, keyed by upload alone,
+  // holding the Lambda's prediction) are fetched.
+  const labelKeys = (await listKeys(s3, bucket, LABELS_PREFIX)).filter((k) => k.endsWith('.jsonl'));
+  const labelLines = (
+    await mapLimited(labelKeys, 16, async (key) => {
+      const bytes = await readObject(s3, bucket, key);
+      return bytes ? Buffer.from(bytes).toString('utf8').split('\n') : [];
+    })
+  ).flat();
+  const labelled = new Set<string>();
+  for (const line of labelLines) {
+    const mapped = mapLine(line);
+    if (mapped.kind === 'label') labelled.add(mapped.key);
+  }
+  const predictionLines = await mapLimited([...labelled], 16, async (uploadId) => {
+    const outcome = await readOutcomeRecord(s3, bucket, uploadId, AbortSignal.timeout(30_000));
+    return outcome?.type === 'prediction' ? JSON.stringify(outcome.prediction) : '';
   });
-  // A prediction record is one JSON object (possibly pretty-printed): one line for the mapper.
-  const lines = texts.flatMap((text, i) =>
-    (keys[i] as string).endsWith('.jsonl') ? text.split('\n') : [text.replace(/\n/g, ' ')],
-  );
+  const lines = [...predictionLines, ...labelLines];
   const { uploads, ...join } = joinLabelledUploads(lines, model, labels);
 
   const previousBytes = await readObject(s3, bucket, userSplitKey(model));
