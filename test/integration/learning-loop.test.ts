@@ -24,7 +24,7 @@ const PYTHON = '/usr/bin/python3';
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const BUCKET = 'pictor-loop';
 /** Small scale, seconds per training: the base model and every candidate see the same 2,048 MNIST digits. */
-const SMALL = { baseSubset: 2048, epochs: 2, seed: 4651 } as const;
+const SMALL = { baseSubset: 2048, epochs: 3, seed: 4651 } as const;
 const UPLOADS = 200;
 const started = performance.now();
 const log = (line: string) =>
@@ -111,16 +111,18 @@ describe.skipIf(!hasTorch)('the learning loop, small scale', { timeout: 900_000 
       python: PYTHON,
       trainTimeoutMs: 600_000,
       fonts: 'off',
-      oodPerKind: 20,
-      mnistLimit: 400,
+      oodPerKind: 30,
       photos: 40,
-      // Two small models (2 epochs on 2,048 digits) disagree on a few % of any set, so their paired
+      // Two small models (3 epochs on 2,048 digits) disagree on a few % of any set, so their paired
       // intervals are wide; the full-scale margins (training/loop/README.md) would refuse every candidate.
+      // Their "not a digit" head is barely trained: it flags 50–60 % of non-digits, and that share moved
+      // by 7.5 points between two candidates that differed only in 60 user labels. What this test
+      // checks is the loop; the rules themselves are pinned by gate.test.ts and gate-check.test.ts.
       margins: {
         ...GATE_MARGINS,
         'mnist-held-out': 0.02,
         'photos-mnist': 0.05,
-        'ood-non-digits-flagged': 0.05,
+        'ood-non-digits-flagged': 0.15,
         'ood-digits-flagged': 0.02,
       },
     };
