@@ -7,6 +7,7 @@
  * promotes it when it passes (the host reloads). Prints the gate's table; last line JSON.
  *
  *   npx tsx training/loop/demo.ts [--uploads 600] [--style sideways|broken] [--epochs 20] [--fonts auto]
+ *                                 [--extra-share 0.2] [--keep]
  *
  * CPU-heavy: about 15–25 minutes on 2 shared cores (training, then ~2,000 evaluation images twice).
  */
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '20' },
     fonts: { type: 'string', default: 'auto' },
     seed: { type: 'string', default: '4651' },
+    'extra-share': { type: 'string', default: '0.2' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -103,6 +105,7 @@ try {
       trainTimeoutMs: 3 * 3_600_000,
       fonts,
       oodPerKind: 60,
+      extraShare: Number(values['extra-share']),
     },
     log,
   );
@@ -115,7 +118,12 @@ try {
   log('done');
   console.log(
     JSON.stringify({
-      scenario: { style, uploads: seeded.uploadIds.length, epochs: Number(values.epochs) },
+      scenario: {
+        style,
+        uploads: seeded.uploadIds.length,
+        epochs: Number(values.epochs),
+        extraShare: Number(values['extra-share']),
+      },
       ...gateSummary(
         result.gate,
         result.outcome ? { outcome: result.outcome.decision.outcome, key: result.outcome.key } : undefined,
