@@ -51,6 +51,8 @@ export const modelMetadataSchema = z.object({
     display_name: z.string(),
     labels: z.array(z.string()),
     held_out_accuracy: z.number().optional(),
+    /** The version a request naming none gets (the model's serving.json, else the newest); ours, optional. */
+    default_version: z.string().optional(),
   }),
 });
 export type ModelMetadata = z.infer<typeof modelMetadataSchema>;

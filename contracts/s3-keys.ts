@@ -95,3 +95,11 @@ export const MODEL_DECISIONS_PREFIX = 'model-decisions/';
 export function modelDecisionKey(model: string, decidedAt: Date, decisionId: string): string {
   return `${MODEL_DECISIONS_PREFIX}${model}/${decidedAt.toISOString()}-${decisionId}.json`;
 }
+
+/**
+ * The model repository's copy in S3 (AWS): `models/<model>/<version>/{model.onnx,manifest.json}` and
+ * `models/<model>/serving.json`, Triton's layout as on disk. Promotion and rollback write it; the
+ * inference hosts sync from it (gpu-host/s3-repository-sync.ts); deploy/ seeds it with the committed
+ * versions.
+ */
+export const MODEL_REPOSITORY_PREFIX = 'models/';

@@ -9,6 +9,7 @@ import type { GatewayConfig } from './config.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { registerLabelRoutes } from './label-routes.ts';
 import { ModelCatalogue } from './model-catalogue.ts';
+import { registerModelHistoryRoutes } from './model-history-routes.ts';
 import { registerModelRoutes } from './model-routes.ts';
 import { OutcomeLookup } from './outcome-lookup.ts';
 import { PublicationLog } from './publication-log.ts';
@@ -30,6 +31,9 @@ export interface RunningGateway {
   /** Stops listening, closes every WebSocket (code 1001), resolves when done. */
   close(): Promise<void>;
 }
+
+/** How often the gateway checks whether the app in PUBLIC_DIR was rebuilt (two stat calls). */
+const APP_RELOAD_CHECK_MS = 2_000;
 
 /** A label write or report read waits seconds for S3, never minutes (one retry by the SDK). */
 const GATEWAY_S3_TIMEOUTS: S3Timeouts = {
@@ -93,6 +97,7 @@ export async function startGateway(
   registerLabelRoutes(context);
   registerReportRoutes(context);
   registerModelRoutes(context);
+  registerModelHistoryRoutes(context);
   const sockets = registerSocketRoutes(context);
 
   app.get('/api/health', (res) => {
@@ -130,12 +135,20 @@ export async function startGateway(
       throw error;
     },
   );
+  // A rebuilt app (a promotion ships its model in a new build) is served without a restart.
+  const stopWatching = files.watch(
+    APP_RELOAD_CHECK_MS,
+    (count) => log.info({ publicDir: config.publicDir, files: count }, 'serving a new build of the app'),
+    (error) =>
+      log.warn({ err: error, publicDir: config.publicDir }, 'could not check the app build for changes'),
+  );
   log.info({ port, publicDir: config.publicDir, bucket: config.bucket }, 'gateway listening');
   return {
     port,
     url: `http://${config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind}:${port}`,
     results: context.results,
     async close() {
+      stopWatching();
       uWS.us_listen_socket_close(listenSocket);
       for (const ws of sockets) ws.end(1001, 'server shutting down');
       sockets.clear();

@@ -71,7 +71,8 @@ export class ModelCatalogue {
       models.push({
         name,
         displayName: meta.parameters.display_name,
-        version: meta.versions[0] as string,
+        // The host's default (its serving.json); a host that does not say serves its newest.
+        version: meta.parameters.default_version ?? (meta.versions[0] as string),
         labels: meta.parameters.labels,
         ...(meta.parameters.held_out_accuracy === undefined
           ? {}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
@@ -30,39 +30,85 @@ interface StaticFile {
   readonly contentType: string;
   readonly etag: string;
   readonly cacheControl: string;
+  /** Kept from the build before the current one (see `reload`). */
+  readonly previous?: boolean;
 }
 
+/** Files of the previous build still served after a rebuild: hashed assets and versioned models. */
+const KEPT_ACROSS_BUILDS = /^\/(assets|models)\//;
+
 /**
- * The built app, read into memory once at start-up (it is small and immutable between deploys),
- * each compressible file gzipped once. Hashed assets are cached for a year; everything else,
- * the service worker and index.html above all, is revalidated on every load.
+ * The built app, held in memory (it is small), each compressible file gzipped once. Hashed assets are
+ * cached for a year; everything else, the service worker and index.html above all, is revalidated on
+ * every load. `watch` notices a rebuild in place (a promotion rebuilds the app to ship its model) and
+ * swaps the new build in without a restart, keeping the previous build's assets and models one build
+ * longer, so that a page still running the old build can load its lazy chunks and its model.
  */
 export class StaticFiles {
+  private files: ReadonlyMap<string, StaticFile>;
+  private signature = '';
+
   private constructor(
-    private readonly files: ReadonlyMap<string, StaticFile>,
+    files: ReadonlyMap<string, StaticFile>,
     readonly root: string,
     private readonly headers: Readonly<Record<string, string>>,
-  ) {}
+  ) {
+    this.files = files;
+  }
 
   /** `headers` go on every file (the app's security headers). */
   static async load(root: string, headers: Readonly<Record<string, string>> = {}): Promise<StaticFiles> {
-    const files = new Map<string, StaticFile>();
-    for (const relative of await listFiles(root)) {
-      const body = await readFile(path.join(root, relative));
-      const contentType = CONTENT_TYPES[path.extname(relative)] ?? 'application/octet-stream';
-      const gzip =
-        COMPRESSIBLE.test(contentType) && body.length > 1024 ? gzipSync(body, { level: 9 }) : undefined;
-      files.set(`/${relative.split(path.sep).join('/')}`, {
-        body,
-        gzip: gzip && gzip.length < body.length ? gzip : undefined,
-        contentType,
-        etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
-        cacheControl: relative.startsWith(`assets${path.sep}`)
-          ? 'public, max-age=31536000, immutable'
-          : 'no-cache',
-      });
+    const files = new StaticFiles(await readBuild(root), root, headers);
+    files.signature = await buildSignature(root);
+    return files;
+  }
+
+  /**
+   * Checks every `intervalMs` whether the build changed on disk (index.html and sw.js, the files
+   * every build rewrites), and reloads once the change has settled (the same on two checks in a row,
+   * so a build still being written is not taken half-done). Returns the function that stops it.
+   */
+  watch(
+    intervalMs: number,
+    onReload: (files: number) => void,
+    onError: (error: unknown) => void,
+  ): () => void {
+    let seen = this.signature;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      (async () => {
+        const now = await buildSignature(this.root);
+        if (now === this.signature || now === '') {
+          seen = now;
+          return;
+        }
+        if (now !== seen) {
+          seen = now; // Changing: look again next time.
+          return;
+        }
+        await this.reload();
+        this.signature = now;
+        onReload(this.files.size);
+      })()
+        .catch(onError)
+        .finally(() => {
+          busy = false;
+        });
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** Reads the build again; the previous build's assets and models stay served, one build longer. */
+  async reload(): Promise<void> {
+    const next = new Map(await readBuild(this.root));
+    for (const [url, file] of this.files) {
+      if (!next.has(url) && !file.previous && KEPT_ACROSS_BUILDS.test(url))
+        next.set(url, { ...file, previous: true });
     }
-    return new StaticFiles(files, root, headers);
+    this.files = next;
   }
 
   get isEmpty(): boolean {
@@ -116,6 +162,41 @@ function sendWithBackpressure(res: HttpResponse, body: Buffer): void {
     const [written] = res.tryEnd(body.subarray(offset - start), body.length);
     return written;
   });
+}
+
+async function readBuild(root: string): Promise<Map<string, StaticFile>> {
+  const files = new Map<string, StaticFile>();
+  for (const relative of await listFiles(root)) {
+    const body = await readFile(path.join(root, relative));
+    const contentType = CONTENT_TYPES[path.extname(relative)] ?? 'application/octet-stream';
+    const gzip =
+      COMPRESSIBLE.test(contentType) && body.length > 1024 ? gzipSync(body, { level: 9 }) : undefined;
+    files.set(`/${relative.split(path.sep).join('/')}`, {
+      body,
+      gzip: gzip && gzip.length < body.length ? gzip : undefined,
+      contentType,
+      etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
+      cacheControl: relative.startsWith(`assets${path.sep}`)
+        ? 'public, max-age=31536000, immutable'
+        : 'no-cache',
+    });
+  }
+  return files;
+}
+
+/** Size and modification time of index.html and sw.js; '' when index.html is missing (no build, or one being written). */
+async function buildSignature(root: string): Promise<string> {
+  const parts: string[] = [];
+  for (const name of ['index.html', 'sw.js']) {
+    try {
+      const info = await stat(path.join(root, name));
+      parts.push(`${name}:${info.size}:${info.mtimeMs}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (name === 'index.html') return '';
+    }
+  }
+  return parts.join('|');
 }
 
 async function listFiles(root: string): Promise<string[]> {

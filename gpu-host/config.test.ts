@@ -8,6 +8,7 @@ describe('readGpuHostConfig', () => {
       bind: '127.0.0.1',
       modelRepository: 'models',
       modelControlMode: 'none',
+      repositoryPollSeconds: 15,
       executionProviders: ['cpu'],
       intraOpThreads: 1,
       modelInstances: 1,
@@ -28,7 +29,10 @@ describe('readGpuHostConfig', () => {
       GPU_HOST_PORT: '0',
       GPU_HOST_BIND: '0.0.0.0',
       MODEL_REPOSITORY: '/srv/models',
-      MODEL_CONTROL_MODE: 'explicit',
+      MODEL_CONTROL_MODE: 'poll',
+      REPOSITORY_POLL_SECONDS: '2.5',
+      MODEL_REPOSITORY_S3_URL: 's3://pictor-data/models/',
+      AWS_REGION: 'eu-west-1',
       EXECUTION_PROVIDERS: 'CUDA, cpu',
       INTRA_OP_THREADS: '2',
       MODEL_INSTANCES: '3',
@@ -47,7 +51,12 @@ describe('readGpuHostConfig', () => {
       port: 0,
       bind: '0.0.0.0',
       modelRepository: '/srv/models',
-      modelControlMode: 'explicit',
+      modelControlMode: 'poll',
+      repositoryPollSeconds: 2.5,
+      modelRepositoryS3: {
+        location: { bucket: 'pictor-data', prefix: 'models/' },
+        connection: { region: 'eu-west-1', endpoint: undefined, credentials: undefined },
+      },
       executionProviders: ['cuda', 'cpu'],
       intraOpThreads: 2,
       modelInstances: 3,
@@ -68,6 +77,10 @@ describe('readGpuHostConfig', () => {
     expect(() => readGpuHostConfig({ EXECUTION_PROVIDERS: 'tensorrt' })).toThrow(/EXECUTION_PROVIDERS/);
     expect(() => readGpuHostConfig({ DYNAMIC_BATCHING: 'maybe' })).toThrow(/DYNAMIC_BATCHING/);
     expect(() => readGpuHostConfig({ GPU_HOST_PORT: '70000' })).toThrow(/GPU_HOST_PORT/);
-    expect(() => readGpuHostConfig({ MODEL_CONTROL_MODE: 'poll' })).toThrow(/MODEL_CONTROL_MODE/);
+    expect(() => readGpuHostConfig({ MODEL_CONTROL_MODE: 'always' })).toThrow(/MODEL_CONTROL_MODE/);
+    expect(() => readGpuHostConfig({ REPOSITORY_POLL_SECONDS: '0' })).toThrow(/REPOSITORY_POLL_SECONDS/);
+    expect(() => readGpuHostConfig({ MODEL_REPOSITORY_S3_URL: 's3://pictor-data/models' })).toThrow(
+      /MODEL_REPOSITORY_S3_URL: .*must end with/,
+    );
   });
 });

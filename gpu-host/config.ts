@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { logLevelSchema, parseEnvironment } from '../platform/env-config.ts';
+import {
+  logLevelSchema,
+  parseEnvironment,
+  s3ConnectionFrom,
+  s3EnvironmentSchema,
+} from '../platform/env-config.ts';
+import type { S3Connection } from '../platform/s3-client.ts';
+import { parseS3RepositoryUrl, type S3RepositoryLocation } from './s3-repository-sync.ts';
 
 const executionProviderSchema = z.enum(['cuda', 'cpu']);
 export type ExecutionProviderName = z.infer<typeof executionProviderSchema>;
@@ -10,11 +17,24 @@ const onOff = (fallback: 'on' | 'off') =>
     .default(fallback)
     .transform((v) => v === 'on' || v === 'true' || v === '1');
 
-const envSchema = z.object({
+const envSchema = s3EnvironmentSchema.extend({
   GPU_HOST_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   GPU_HOST_BIND: z.string().min(1).default('127.0.0.1'),
   MODEL_REPOSITORY: z.string().min(1).default('models'),
-  MODEL_CONTROL_MODE: z.enum(['none', 'explicit']).default('none'),
+  MODEL_CONTROL_MODE: z.enum(['none', 'explicit', 'poll']).default('none'),
+  REPOSITORY_POLL_SECONDS: z.coerce.number().positive().default(15),
+  MODEL_REPOSITORY_S3_URL: z
+    .string()
+    .optional()
+    .transform((url, ctx) => {
+      if (url === undefined || url === '') return undefined;
+      try {
+        return parseS3RepositoryUrl(url);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   EXECUTION_PROVIDERS: z
     .string()
     .default('cpu')
@@ -47,8 +67,20 @@ export interface GpuHostConfig {
   readonly bind: string;
   /** Folder laid out as `<model>/<version>/{model.onnx,manifest.json}`. */
   readonly modelRepository: string;
-  /** `explicit` allows `POST /v2/repository/models/{name}/load|unload`; `none` refuses them. */
-  readonly modelControlMode: 'none' | 'explicit';
+  /**
+   * `explicit` allows `POST /v2/repository/models/{name}/load|unload`; `none` refuses them; `poll`
+   * re-scans the repository every `repositoryPollSeconds` (and takes `load` as "re-scan this model now").
+   */
+  readonly modelControlMode: 'none' | 'explicit' | 'poll';
+  /** How often poll mode re-scans the repository. */
+  readonly repositoryPollSeconds: number;
+  /**
+   * The repository's copy in S3 (AWS), synced into `modelRepository` at start and before every load
+   * or poll; undefined (the default) when the local folder is the repository.
+   */
+  readonly modelRepositoryS3:
+    | { readonly location: S3RepositoryLocation; readonly connection: S3Connection }
+    | undefined;
   /** Tried in order; `cuda` falls back to `cpu` with a log line when CUDA is absent. */
   readonly executionProviders: readonly ExecutionProviderName[];
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
@@ -88,6 +120,11 @@ export function readGpuHostConfig(env: NodeJS.ProcessEnv = process.env): GpuHost
     bind: e.GPU_HOST_BIND,
     modelRepository: e.MODEL_REPOSITORY,
     modelControlMode: e.MODEL_CONTROL_MODE,
+    repositoryPollSeconds: e.REPOSITORY_POLL_SECONDS,
+    modelRepositoryS3: e.MODEL_REPOSITORY_S3_URL && {
+      location: e.MODEL_REPOSITORY_S3_URL,
+      connection: s3ConnectionFrom(e),
+    },
     executionProviders: Object.freeze(e.EXECUTION_PROVIDERS),
     intraOpThreads: e.INTRA_OP_THREADS,
     modelInstances: e.MODEL_INSTANCES,

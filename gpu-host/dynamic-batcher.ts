@@ -89,7 +89,9 @@ export class DynamicBatcher implements Classifier {
         new Error(`batch of ${batchSize} exceeds max batch size ${this.policy.maxBatchSize}`),
       );
     }
-    if (this.closing) return Promise.reject(new Error('the batcher is closed'));
+    // While closing, only requests announced before the close are still taken (their body was being
+    // read when a reload swapped the model): a hot swap fails no request already on its way.
+    if (this.closing && this.announced === 0) return Promise.reject(new Error('the batcher is closed'));
     const bound = this.policy.maxQueueSize ?? 0;
     if (bound > 0 && this.queue.length >= bound) {
       return Promise.reject(new QueueFullError(this.inner.manifest.name, bound));
@@ -118,14 +120,17 @@ export class DynamicBatcher implements Classifier {
     };
   }
 
-  /** Refuses new requests, runs every queued one at once, then closes the model under it. */
+  /**
+   * Refuses new requests, runs every queued one at once, waits for the announced ones still on their
+   * way (and runs them), then closes the model under it.
+   */
   async close(): Promise<void> {
     this.closing = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     clearImmediate(this.immediate);
     this.immediate = undefined;
-    if (this.queue.length > 0 || this.running > 0) {
+    if (this.queue.length > 0 || this.running > 0 || this.announced > 0) {
       await new Promise<void>((resolve) => {
         this.onIdle = resolve;
         this.schedule();
@@ -136,7 +141,7 @@ export class DynamicBatcher implements Classifier {
 
   private schedule(): void {
     if (this.queue.length === 0 && this.running === 0) {
-      this.onIdle?.();
+      if (this.announced === 0) this.onIdle?.();
       return;
     }
     if (this.queue.length === 0 || this.running >= this.policy.instances) return;

@@ -5,6 +5,7 @@ import {
   scanModel,
   scanModelRepository,
 } from '../platform/model-repository.ts';
+import { readServingPolicy } from '../platform/serving-policy-file.ts';
 import type { Classifier } from './classifier.ts';
 import type { GpuHostConfig } from './config.ts';
 import { DynamicBatcher } from './dynamic-batcher.ts';
@@ -29,28 +30,55 @@ export type ModelLoaderConfig = Pick<
 
 /**
  * Turns the model repository into served classifiers: one onnxruntime session per model version,
- * metered, behind a dynamic batcher when batching is on. Loads, reloads and unloads one after another.
+ * metered, behind a dynamic batcher when batching is on, and each model's default version from its
+ * `serving.json`. Loads, reloads and unloads one after another. A reload is a hot swap: new sessions
+ * are ready before the default moves to them, and a replaced session is closed only once every
+ * request already given to it has its answer.
  */
 export class ModelLoader {
   private pending: Promise<unknown> = Promise.resolve();
 
+  /**
+   * `sync` brings the local repository up to date first (from S3 in AWS: s3-repository-sync.ts), for
+   * one model or all; absent when the local folder is the repository.
+   */
   constructor(
     private readonly config: ModelLoaderConfig,
     private readonly registry: ModelRegistry,
     private readonly metrics: GpuHostMetrics,
     private readonly log: Logger,
+    private readonly sync?: (model?: string) => Promise<void>,
   ) {}
 
-  /** Loads every valid version in the repository; the ones that fail are logged and indexed UNAVAILABLE. */
+  /**
+   * Loads every valid version in the repository; the ones that fail are logged and indexed UNAVAILABLE.
+   * Should the sync fail, the host starts with the models it has on disk (and says so).
+   */
   loadAll(): Promise<void> {
     return this.serialise(async () => {
-      await this.apply(await scanModelRepository(this.config.modelRepository));
+      await this.sync?.().catch((error: unknown) =>
+        this.log.error(
+          { err: error },
+          'could not sync the model repository from S3: serving the models on disk until the next load',
+        ),
+      );
+      const scan = await scanModelRepository(this.config.modelRepository);
+      await this.apply(scan);
+      const names = new Set([...scan.found.map((f) => f.manifest.name), ...scan.skipped.map((s) => s.model)]);
+      for (const name of names) await this.readPolicy(name);
     });
   }
 
-  /** Loads (or reloads) every version of `name` from disk; versions gone from disk stop being served. */
+  /**
+   * Loads every version of `name` from disk and re-reads its serving.json: new or changed versions are
+   * loaded (unchanged ones keep their sessions), then the default moves, then versions gone from disk
+   * stop being served.
+   */
   load(name: string): Promise<void> {
     return this.serialise(async () => {
+      // A load that cannot see S3 fails (RepositorySyncError, 503): the caller learns the promotion has
+      // not reached this host, rather than the host quietly serving what it had.
+      await this.sync?.(name);
       let scan: RepositoryScan;
       try {
         scan = await scanModel(this.config.modelRepository, name);
@@ -62,14 +90,70 @@ export class ModelLoader {
           `model "${name}" has no loadable version: ${scan.skipped.map((s) => `${s.version}: ${s.reason}`).join('; ') || 'no version folders'}`,
         );
       }
+      await this.apply(scan);
+      await this.readPolicy(name);
       const kept = new Set(scan.found.map((f) => f.manifest.version));
       const gone = this.registry
         .versions(name)
         .filter((v) => !kept.has(v))
         .map((v) => this.registry.removeVersion(name, v, 'removed from the repository'));
-      await this.apply(scan);
       await Promise.all(gone.map((c) => c?.close()));
     });
+  }
+
+  /**
+   * Poll mode (Triton's `--model-control-mode=poll`): loads every model in the repository again (only
+   * what changed is reloaded) and unloads the models whose folder is gone.
+   */
+  poll(): Promise<void> {
+    return this.serialise(async () => {
+      await this.sync?.();
+      const scan = await scanModelRepository(this.config.modelRepository);
+      const names = new Set([...scan.found.map((f) => f.manifest.name), ...scan.skipped.map((s) => s.model)]);
+      await this.apply(scan);
+      for (const name of names) {
+        await this.readPolicy(name);
+        const kept = new Set(
+          scan.found.filter((f) => f.manifest.name === name).map((f) => f.manifest.version),
+        );
+        const gone = this.registry
+          .versions(name)
+          .filter((v) => !kept.has(v))
+          .map((v) => this.registry.removeVersion(name, v, 'removed from the repository'));
+        await Promise.all(gone.map((c) => c?.close()));
+      }
+      for (const name of new Set(this.registry.list().map((c) => c.manifest.name))) {
+        if (names.has(name)) continue;
+        const removed = this.registry.remove(name, 'removed from the repository');
+        await Promise.all(removed.map((c) => c.close()));
+        this.log.info({ model: name }, 'model unloaded: its folder is gone from the repository');
+      }
+    });
+  }
+
+  /** Re-reads `name`'s serving.json and moves its default; an invalid file is logged and ignored. */
+  private async readPolicy(name: string): Promise<void> {
+    const before = this.registry.defaultVersion(name);
+    const read = await readServingPolicy(this.config.modelRepository, name);
+    this.registry.setPolicy(name, read);
+    const after = this.registry.defaultVersion(name);
+    if (read.error) {
+      this.log.error(
+        { model: name, reason: read.error, defaultVersion: after },
+        'serving.json is invalid: the newest version serves as the default until it is fixed',
+      );
+    } else if (read.policy && read.policy.defaultVersion !== after) {
+      this.log.error(
+        { model: name, policyVersion: read.policy.defaultVersion, defaultVersion: after },
+        'serving.json names a version that is not ready: the newest serves as the default',
+      );
+    }
+    if (before !== after) {
+      this.log.info(
+        { model: name, from: before, to: after, decisionId: read.policy?.decisionId },
+        'default version changed',
+      );
+    }
   }
 
   /** Stops serving every version of `name`; requests already queued for it still get their answers. */
@@ -83,20 +167,26 @@ export class ModelLoader {
 
   private async apply(scan: RepositoryScan): Promise<void> {
     for (const s of scan.skipped) {
+      // Said once per reason: poll mode scans the same folder again every few seconds.
+      if (this.registry.unavailableReason(s.model, s.version) === s.reason) continue;
       this.log.warn({ folder: s.folder, reason: s.reason }, 'skipping model folder');
       this.registry.markUnavailable(s.model, s.version, s.reason);
     }
     for (const files of scan.found) {
       const { name, version } = files.manifest;
+      const current = this.registry.get(name, version);
+      // Unchanged on disk (same manifest, so the same ONNX bytes by its SHA-256): keep serving it as is.
+      if (current && JSON.stringify(current.manifest) === JSON.stringify(files.manifest)) continue;
       let classifier: Classifier;
       try {
         classifier = await this.loadVersion(files);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         this.log.error({ model: name, version, reason }, 'model failed to load');
-        this.registry.markUnavailable(name, version, reason);
+        if (!current) this.registry.markUnavailable(name, version, reason);
         continue;
       }
+      // The new session is ready before the old one leaves; the old one finishes what it was given.
       const replaced = this.registry.add(classifier);
       await replaced?.close();
       this.log.info(

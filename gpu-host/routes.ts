@@ -20,6 +20,7 @@ import {
 import type { InferenceService } from './inference-service.ts';
 import type { GpuHostMetrics, RouteName } from './metrics.ts';
 import type { ModelLoader } from './model-loader.ts';
+import { RepositorySyncError } from './s3-repository-sync.ts';
 import { tritonModelConfig } from './triton-model-config.ts';
 import { parseInferRequest } from './v2-infer-request.ts';
 import { encodeInferResponse } from './v2-infer-response.ts';
@@ -117,9 +118,15 @@ export function createRoutes(deps: RouteDeps): Routes {
       allow(method, POST, path);
       const body = parseOptionalJson(await readBody(exchange, CONTROL_BODY_LIMIT));
       if (control[2] === 'load') refuseOverrides(body);
-      if (config.modelControlMode !== 'explicit') {
+      // Poll mode takes a load as "re-scan this model now"; what it serves follows the repository alone.
+      const allowed =
+        config.modelControlMode === 'explicit' ||
+        (config.modelControlMode === 'poll' && control[2] === 'load');
+      if (!allowed) {
         throw new InvalidRequestError(
-          'model control is off: start the host with MODEL_CONTROL_MODE=explicit to load and unload models',
+          config.modelControlMode === 'poll'
+            ? 'unload is refused in poll mode: remove the model folder from the repository instead'
+            : 'model control is off: start the host with MODEL_CONTROL_MODE=explicit to load and unload models',
         );
       }
       const name = checkModelName(decodeURIComponent(control[1] as string));
@@ -152,7 +159,12 @@ export function createRoutes(deps: RouteDeps): Routes {
     if (action === undefined) {
       return exchange.json(
         200,
-        modelMetadata(manifest, registry.versions(name), classifier.executionProvider),
+        modelMetadata(
+          manifest,
+          registry.versions(name),
+          registry.defaultVersion(name) as string,
+          classifier.executionProvider,
+        ),
       );
     }
     if (action === 'ready') return exchange.send(200);
@@ -238,11 +250,12 @@ function refuseOverrides(body: unknown): void {
 /**
  * Model metadata: the FP32 tensor input and, as an alternative, `image` (BYTES `[batch]` of encoded
  * images, decoded and preprocessed by the host, like a Triton ensemble with a preprocessing step).
- * A request gives exactly one of the two.
+ * A request gives exactly one of the two. Asked without a version, it describes the default version.
  */
 function modelMetadata(
   manifest: ModelManifest,
   versions: readonly string[],
+  defaultVersion: string,
   executionProvider: string,
 ): ModelMetadata {
   return {
@@ -273,6 +286,8 @@ function modelMetadata(
         ood_temperature: manifest.outOfDistribution.temperature,
       }),
       execution_provider: executionProvider,
+      // The version a request naming none gets (serving.json's, else the newest); `versions` stays newest first.
+      default_version: defaultVersion,
       input_alternatives: `${manifest.input.name}|${IMAGE_INPUT_NAME}`,
     },
   };
@@ -341,6 +356,7 @@ export function toHttpError(error: unknown): {
     };
   }
   if (error instanceof ImageTooLargeError) return of(413, 'image_too_large');
+  if (error instanceof RepositorySyncError) return of(503, 'repository_unavailable');
   if (error instanceof UnsupportedImageError) return of(415, 'unsupported_image');
   return { status: 500, message: 'inference failed; see the host log', code: 'internal', headers: undefined };
 }

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { defineConfig, type Plugin } from 'vite';
@@ -8,9 +9,17 @@ import { modelRepositoryPlugin } from './scripts/model-repository-plugin.ts';
 import { formatKB, measureBuild, type SizedFile, totalGzip } from './scripts/shell-size.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const outDir = fileURLToPath(new URL('./dist', import.meta.url));
-/** The model repository; its newest version of each model ships in the app. */
-const modelRepository = fileURLToPath(new URL('../models', import.meta.url));
+/** Where the build goes; `PICTOR_OUT_DIR` builds elsewhere (the e2e test of a model update builds twice). */
+const outDir = process.env.PICTOR_OUT_DIR
+  ? path.resolve(process.env.PICTOR_OUT_DIR)
+  : fileURLToPath(new URL('./dist', import.meta.url));
+/**
+ * The model repository; each model's default version (its serving.json's, else the newest) ships in
+ * the app. `PICTOR_MODEL_REPOSITORY` builds from another one.
+ */
+const modelRepository = process.env.PICTOR_MODEL_REPOSITORY
+  ? path.resolve(process.env.PICTOR_MODEL_REPOSITORY)
+  : fileURLToPath(new URL('../models', import.meta.url));
 /** The gateway the dev server forwards API and WebSocket calls to (`npm start` runs it on 8080). */
 const gateway = process.env.PICTOR_GATEWAY ?? 'http://127.0.0.1:8080';
 /** onnxruntime-web's single-threaded WASM is ~14 MB; Workbox refuses files over 2 MiB by default. */

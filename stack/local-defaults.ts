@@ -11,3 +11,9 @@ export const LOCAL_GATEWAY_PORT = 8080;
 export const LOCAL_S3_ENDPOINT = `http://127.0.0.1:${LOCAL_S3_PORT}`;
 export const LOCAL_INFERENCE_URL = `http://127.0.0.1:${LOCAL_GPU_HOST_PORT}`;
 export const LOCAL_GATEWAY_URL = `http://127.0.0.1:${LOCAL_GATEWAY_PORT}`;
+/**
+ * The local host takes `POST /v2/repository/models/<m>/load` (Triton's explicit model control): a
+ * promotion or rollback (`training/loop/`) reaches the running stack without a restart. The host binds
+ * to loopback only, so nothing outside this machine can load or unload models.
+ */
+export const LOCAL_MODEL_CONTROL_MODE = 'explicit';

@@ -8,7 +8,13 @@ import { type RunningGpuHost, startGpuHost } from '../gpu-host/gpu-host.ts';
 import { type LambdaConfig, readLambdaConfig } from '../lambda/config.ts';
 import type { EventBridge } from './event-bridge.ts';
 import { type RunningLambdaSide, startLambdaSide } from './lambda-side.ts';
-import { LOCAL_BUCKET, LOCAL_GATEWAY_PORT, LOCAL_GPU_HOST_PORT, LOCAL_S3_PORT } from './local-defaults.ts';
+import {
+  LOCAL_BUCKET,
+  LOCAL_GATEWAY_PORT,
+  LOCAL_GPU_HOST_PORT,
+  LOCAL_MODEL_CONTROL_MODE,
+  LOCAL_S3_PORT,
+} from './local-defaults.ts';
 import { LOCAL_S3_CREDENTIALS, type RunningLocalS3, startLocalS3 } from './local-s3.ts';
 import { loadOrCreateSecrets } from './stack-secrets.ts';
 
@@ -96,9 +102,12 @@ export async function startLocalStack(
     region,
   });
 
-  // The host's own defaults (read as in production), with the stack's port, models and log level.
+  // The host's own defaults (read as in production), with the stack's port, models and log level, and
+  // explicit model control so that a promotion's `load` reaches it (bound to loopback, as every part is).
   const gpuHostConfig = readGpuHostConfig({
     GPU_HOST_PORT: String(options.gpuHostPort),
+    GPU_HOST_BIND: '127.0.0.1',
+    MODEL_CONTROL_MODE: LOCAL_MODEL_CONTROL_MODE,
     MODEL_REPOSITORY: options.modelRepository,
     SHUTDOWN_TIMEOUT_MS: '10000',
     LOG_LEVEL: options.logLevel,

@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises';
+import type { ModelRegistry } from '../gpu-host/model-registry.ts';
 import { DEFAULT_STACK_OPTIONS, startLocalStack } from './local-stack.ts';
 import { CorruptSecretsError } from './stack-secrets.ts';
 
@@ -26,10 +27,7 @@ console.log(`
 
     App            ${appUrl}
     Local S3       ${stack.s3.endpoint}  (bucket ${stack.gatewayConfig.bucket}, data in ${DEFAULT_STACK_OPTIONS.dataDir}/s3)
-    Inference      ${stack.gpuHost.url}/v2  (models: ${stack.gpuHost.registry
-      .list()
-      .map((c) => `${c.manifest.name}/${c.manifest.version}`)
-      .join(', ')})
+    Inference      ${stack.gpuHost.url}/v2  (models: ${describeModels(stack.gpuHost.registry)}; load with POST /v2/repository/models/<m>/load)
 
   Open ${appUrl} in a browser. Press Ctrl-C to stop.
 `);
@@ -48,4 +46,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       },
     );
   });
+}
+
+/** `digits 2 (default), 1; fashion 1 (default)`: each model's versions, its default marked. */
+function describeModels(registry: ModelRegistry): string {
+  const names = [...new Set(registry.list().map((c) => c.manifest.name))];
+  return names
+    .map((name) => {
+      const chosen = registry.defaultVersion(name);
+      return `${name} ${registry
+        .versions(name)
+        .map((v) => (v === chosen ? `${v} (default)` : v))
+        .join(', ')}`;
+    })
+    .join('; ');
 }

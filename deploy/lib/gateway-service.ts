@@ -6,7 +6,13 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { LABELS_PREFIX, OUTCOMES_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX } from '../../contracts/s3-keys.ts';
+import {
+  LABELS_PREFIX,
+  MODEL_DECISIONS_PREFIX,
+  OUTCOMES_PREFIX,
+  REPORTS_PREFIX,
+  UPLOADS_PREFIX,
+} from '../../contracts/s3-keys.ts';
 import { type GroupSize, HostGroup } from './host-group.ts';
 import { grantReadAsset, hostServiceUserData, INSTALL_DIR } from './host-user-data.ts';
 import { pinnedImage, ubuntu2404Parameter } from './machine-images.ts';
@@ -166,10 +172,12 @@ export class GatewayService extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        // outcomes/: on a miss in memory, polls and subscriptions read the upload's outcome record.
+        // outcomes/: on a miss in memory, polls and subscriptions read the upload's outcome record;
+        // model-decisions/: the learning loop's records, for the Accuracy page's model history.
         resources: [
           props.bucket.arnForObjects(`${REPORTS_PREFIX}*`),
           props.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`),
+          props.bucket.arnForObjects(`${MODEL_DECISIONS_PREFIX}*`),
         ],
       }),
     );

@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { type GroupSize, HostGroup } from './host-group.ts';
@@ -19,7 +20,16 @@ export interface InferenceHostProps {
   readonly imageId?: string | undefined;
   /** How many hosts (deploy-config: inferenceMin/Max/DesiredCount). */
   readonly size: GroupSize;
+  /** The model repository in S3 (model-repository-seed.ts), which every host syncs and polls. */
+  readonly modelRepository: { readonly bucket: s3.IBucket; readonly prefix: string };
 }
+
+/**
+ * How often each host re-syncs its repository from S3 and reloads what changed. Poll mode rather than
+ * explicit: a `load` sent through the internal load balancer reaches one host of the group, while
+ * polling brings a promotion (or rollback) to every host, and to a host that boots later, within this.
+ */
+export const REPOSITORY_POLL_SECONDS = 60;
 
 export const INFERENCE_PORT = 8000;
 /** Root volume sizes (GB, gp3); the DLAMI's snapshot needs well over 75 GB. */
@@ -79,7 +89,12 @@ export class InferenceHost extends Construct {
       environment: {
         GPU_HOST_BIND: '0.0.0.0',
         GPU_HOST_PORT: String(INFERENCE_PORT),
+        // The release's committed models, brought up to date from S3 at start and on every poll.
         MODEL_REPOSITORY: `${INSTALL_DIR}/models`,
+        MODEL_REPOSITORY_S3_URL: `s3://${props.modelRepository.bucket.bucketName}/${props.modelRepository.prefix}`,
+        MODEL_CONTROL_MODE: 'poll',
+        REPOSITORY_POLL_SECONDS: String(REPOSITORY_POLL_SECONDS),
+        AWS_REGION: Stack.of(this).region,
         EXECUTION_PROVIDERS: this.executionProviders,
       },
       preInstall: gpu ? FIND_CUDA_12 : [],
@@ -124,6 +139,18 @@ export class InferenceHost extends Construct {
       }),
     );
     grantReadAsset(release, this.hosts.role);
+    // Read-only, and only the repository: listing its prefix, getting its objects.
+    const { bucket, prefix } = props.modelRepository;
+    this.hosts.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
+    );
+    this.hosts.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+      }),
+    );
   }
 
   /** Opens port 8000 to `peer` (the internal load balancer). */

@@ -51,9 +51,15 @@ export function acknowledgeNagFindings(stack: PictorStack): void {
   const gatewayRole = stack.gateway.hosts.role;
   objects(
     gatewayRole,
-    ['uploads/*', 'labels/*', 'reports/*', 'outcomes/*'],
-    'Presigns PUTs under uploads/, writes labels/, reads reports/ and outcomes/: per-object keys under fixed prefixes',
+    ['uploads/*', 'labels/*', 'reports/*', 'outcomes/*', 'model-decisions/*'],
+    'Presigns PUTs under uploads/, writes labels/, reads reports/, outcomes/ and model-decisions/: per-object keys under fixed prefixes',
   );
+  objects(
+    stack.inferenceHost.hosts.role,
+    ['models/*'],
+    'Reads the model repository (models/<model>/<version>/… and serving.json): one key per file under a fixed prefix, read only',
+  );
+  acknowledgeModelSeed(stack, ack, bucketArn);
 
   const emrService = stack.accuracy.serviceRole;
   ack(
@@ -123,6 +129,44 @@ export function acknowledgeNagFindings(stack: PictorStack): void {
       notifications,
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'CDK’s own custom resource that sets the bucket notification; it only writes its logs',
+    );
+  }
+}
+
+/** CDK's BucketDeployment (model-repository-seed.ts): a deploy-time custom resource, CDK-managed. */
+function acknowledgeModelSeed(
+  stack: PictorStack,
+  ack: (scope: IConstruct, id: string, reason: string) => void,
+  bucketArn: string,
+): void {
+  const role = stack.modelRepository.deployment.handlerRole;
+  ack(
+    role,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'CDK’s BucketDeployment handler (runs at deploy only, to seed models/); it only writes its logs with this policy',
+  );
+  const region = Stack.of(stack).region;
+  for (const finding of [
+    'Action::s3:GetBucket*',
+    'Action::s3:GetObject*',
+    'Action::s3:List*',
+    'Action::s3:Abort*',
+    'Action::s3:DeleteObject*',
+    `Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${region}/*`,
+    `Resource::${bucketArn}/*`,
+  ]) {
+    ack(
+      role,
+      `AwsSolutions-IAM5[${finding}]`,
+      'CDK’s BucketDeployment grants (read the deploy asset, write the destination); it runs only during a deploy, copies into models/ without pruning (DeleteObject is granted by CDK but not used) and cannot be narrowed to the prefix through its API',
+    );
+  }
+  const handler = stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+  if (handler !== undefined) {
+    ack(
+      handler,
+      'AwsSolutions-L1',
+      'CDK’s BucketDeployment handler; its runtime is chosen (and updated) by aws-cdk-lib',
     );
   }
 }

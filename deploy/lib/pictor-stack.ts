@@ -1,12 +1,14 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
+import { MODEL_REPOSITORY_PREFIX } from '../../contracts/s3-keys.ts';
 import { AccuracyCluster } from './accuracy-cluster.ts';
 import { ClassifyFunction } from './classify-function.ts';
 import type { DeployConfig } from './deploy-config.ts';
 import { GATEWAY_HEALTH_PATH, GATEWAY_PORT, GatewayService } from './gateway-service.ts';
 import { INFERENCE_HEALTH_PATH, INFERENCE_PORT, InferenceHost } from './inference-host.ts';
 import { InternalLoadBalancer } from './internal-load-balancer.ts';
+import { ModelRepositorySeed } from './model-repository-seed.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { Network } from './network.ts';
 import { OperationsAlarms } from './operations-alarms.ts';
@@ -34,6 +36,7 @@ export class PictorStack extends Stack {
   readonly storage: Storage;
   readonly secrets: SystemSecrets;
   readonly inferenceHost: InferenceHost;
+  readonly modelRepository: ModelRepositorySeed;
   readonly gateway: GatewayService;
   readonly cache: ResultCache;
   readonly internalLoadBalancer: InternalLoadBalancer;
@@ -75,9 +78,14 @@ export class PictorStack extends Stack {
     this.inferenceUrl = this.network.addServiceName('inference', internalLb, INFERENCE_PORT);
     this.gatewayUrl = this.network.addServiceName('gateway', internalLb, GATEWAY_PORT);
 
+    this.modelRepository = new ModelRepositorySeed(this, 'ModelRepository', {
+      bucket,
+      gpuHostDir: release.gpuHostDir,
+    });
     this.inferenceHost = new InferenceHost(this, 'InferenceHost', {
       vpc,
       subnets,
+      modelRepository: { bucket, prefix: MODEL_REPOSITORY_PREFIX },
       instanceType: config.gpuInstanceType,
       releaseDir: release.gpuHostDir,
       imageId: config.inferenceImageId,

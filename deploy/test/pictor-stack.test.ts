@@ -213,14 +213,35 @@ describe('the default deployment', () => {
     );
   });
 
-  it('lets the gateway presign uploads/, write labels/ and read reports/ and outcomes/', () => {
+  it('lets the gateway presign uploads/, write labels/ and read reports/, outcomes/ and model-decisions/', () => {
     expect(bucketPermissions(template, logicalId(stack, stack.gateway.hosts.role), bucketId)).toEqual([
+      's3:GetObject bucket/model-decisions/*',
       's3:GetObject bucket/outcomes/*',
       's3:GetObject bucket/reports/*',
       's3:ListBucket bucket',
       's3:PutObject bucket/labels/*',
       's3:PutObject bucket/uploads/*',
     ]);
+  });
+
+  it('lets the gpu-hosts read the model repository under models/ and nothing else of the bucket', () => {
+    expect(bucketPermissions(template, logicalId(stack, stack.inferenceHost.hosts.role), bucketId)).toEqual([
+      's3:GetObject bucket/models/*',
+      's3:ListBucket bucket if {"StringLike":{"s3:prefix":["models/*"]}}',
+    ]);
+  });
+
+  it('runs the gpu-hosts in poll mode against the repository in S3', () => {
+    const script = userDataText(template, logicalId(stack, stack.inferenceHost.hosts.launchTemplate));
+    expect(script).toContain('MODEL_CONTROL_MODE=poll');
+    expect(script).toMatch(/MODEL_REPOSITORY_S3_URL=s3:\/\/<<.*>>\/models\//);
+    expect(script).toContain('REPOSITORY_POLL_SECONDS=60');
+  });
+
+  it('seeds models/ with the committed versions, never pruning and never writing serving.json', () => {
+    const [deployment] = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+    expect(deployment?.Properties).toMatchObject({ DestinationBucketKeyPrefix: 'models/', Prune: false });
+    expect(deployment?.Properties.Exclude).toContain('*/serving.json');
   });
 
   it('lets the EMR nodes read predictions/ and labels/ and write only reports/ and mr/', () => {

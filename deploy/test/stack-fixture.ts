@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { App, CfnElement, type IResolvable } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -23,7 +23,7 @@ export class StackFixture {
   private readonly root = mkdtempSync(join(tmpdir(), 'pictor-deploy-test-'));
   private readonly release = {
     lambdaDir: this.folder('lambda', 'index.mjs'),
-    gpuHostDir: this.folder('gpu-host', 'package.json'),
+    gpuHostDir: this.folder('gpu-host', 'package.json', 'models/digits/1/manifest.json'),
     gatewayDir: this.folder('gateway', 'package.json'),
   };
   private synths = 0;
@@ -55,10 +55,12 @@ export class StackFixture {
     rmSync(this.root, { recursive: true, force: true });
   }
 
-  private folder(name: string, file: string): string {
+  private folder(name: string, ...files: string[]): string {
     const dir = join(this.root, name);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, file), `${name}\n`);
+    for (const file of files) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), `${name}\n`);
+    }
     return dir;
   }
 }

@@ -54,11 +54,13 @@ export async function readInferResponse(
   return { json: parsed, binary: sliceBinaryTensors(parsed.outputs, binary, 'outputs') };
 }
 
-/** What to put in a throw-away repository: `models/<from>/1` copied as `<model>/<version>`, manifest edited. */
+/** What to put in a throw-away repository: `models/<from>/<fromVersion>` copied as `<model>/<version>`, manifest edited. */
 export interface VersionSpec {
   readonly model?: string;
   readonly version: string;
   readonly from?: string;
+  /** The committed version to copy (default 1). */
+  readonly fromVersion?: string;
   readonly manifest?: (manifest: Record<string, unknown>) => Record<string, unknown>;
 }
 
@@ -67,8 +69,14 @@ export async function temporaryRepository(
   versions: readonly VersionSpec[],
 ): Promise<{ path: string; add(spec: VersionSpec): Promise<void>; remove(): Promise<void> }> {
   const root = await mkdtemp(path.join(tmpdir(), 'gpu-host-repo-'));
-  const add = async ({ model = 'digits', version, from = model, manifest = (m) => m }: VersionSpec) => {
-    const source = path.join('models', from, '1');
+  const add = async ({
+    model = 'digits',
+    version,
+    from = model,
+    fromVersion = '1',
+    manifest = (m) => m,
+  }: VersionSpec) => {
+    const source = path.join('models', from, fromVersion);
     const target = path.join(root, model, version);
     await cp(source, target, { recursive: true });
     const original = JSON.parse(await readFile(path.join(source, 'manifest.json'), 'utf8'));

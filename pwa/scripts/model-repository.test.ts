@@ -64,4 +64,33 @@ describe('discoverModels', () => {
     await cp(path.join(dir, 'digits'), path.join(dir, 'other'), { recursive: true });
     await expect(discoverModels(dir)).rejects.toThrow(/names digits\/1, but lies in other\/1/);
   });
+
+  const writePolicy = (model: string, policy: unknown) =>
+    writeFile(path.join(dir, model, 'serving.json'), JSON.stringify(policy));
+  const policy = (defaultVersion: string) => ({
+    model: 'digits',
+    defaultVersion,
+    changedAt: '2026-12-01T10:00:00.000Z',
+    decisionId: '6f1c2b9e-4a8d-4c3e-9b7a-2d5e8f0a1c3b',
+  });
+
+  it("bundles the version the model's serving.json names, not the newest", async () => {
+    await addModel('digits', '1');
+    await addModel('digits', '2');
+    await writePolicy('digits', policy('1'));
+    const models = await discoverModels(dir);
+    expect(bundledIndex(models).models.map((m) => `${m.name}/${m.version}`)).toEqual(['digits/1']);
+    expect(models[0]?.files.map((f) => f.fileName)).toEqual([
+      'models/digits/1/model.onnx',
+      'models/digits/1/manifest.json',
+    ]);
+  });
+
+  it('fails the build on an invalid serving.json, or one naming a version that is not there', async () => {
+    await addModel('digits', '1');
+    await writePolicy('digits', { ...policy('1'), decisionId: 'not-a-uuid' });
+    await expect(discoverModels(dir)).rejects.toThrow(/serving\.json: decisionId/);
+    await writePolicy('digits', policy('5'));
+    await expect(discoverModels(dir)).rejects.toThrow(/names version 5/);
+  });
 });

@@ -8,6 +8,7 @@ import { clientsClaim } from 'workbox-core';
 import {
   cleanupOutdatedCaches,
   createHandlerBoundToURL,
+  matchPrecache,
   type PrecacheEntry,
   precacheAndRoute,
 } from 'workbox-precaching';
@@ -15,6 +16,7 @@ import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { CacheFirst, NetworkFirst } from 'workbox-strategies';
 import { putObjectWithFetch } from './api/put-object.ts';
 import { LARGE_FILES_CACHE } from './cache-names.ts';
+import { BUNDLED_MODELS_URL } from './models/bundled-models.ts';
 import { getItem, itemsSince, pendingItems, updateItem } from './store/item-store.ts';
 import { runSync } from './sync/sync-engine.ts';
 import { SYNC_TAG } from './sync/sync-names.ts';
@@ -53,6 +55,35 @@ registerRoute(
       /^\/models\/[^/]+\/[^/]+\/model\.onnx$/.test(url.pathname)),
   new CacheFirst({ cacheName: LARGE_FILES_CACHE }),
 );
+
+// A new build may bundle other model versions (a promotion, a rollback): once it is active, the models
+// the old build cached and the new one does not ship are dropped (a page still on the old build that
+// needs one fetches it again; the gateway keeps the previous build's files for that).
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    pruneModels().catch((error: unknown) =>
+      console.warn('service worker: could not prune old models', error),
+    ),
+  );
+});
+
+async function pruneModels(): Promise<void> {
+  const index = await matchPrecache(BUNDLED_MODELS_URL);
+  if (!index) return;
+  const { models } = (await index.json()) as { models?: Array<{ modelUrl?: unknown }> };
+  if (!Array.isArray(models)) return;
+  const keep = new Set(
+    models.flatMap((m) =>
+      typeof m.modelUrl === 'string' ? [new URL(m.modelUrl, self.location.origin).href] : [],
+    ),
+  );
+  const cache = await caches.open(LARGE_FILES_CACHE);
+  for (const request of await cache.keys()) {
+    const { pathname } = new URL(request.url);
+    if (/^\/models\/[^/]+\/[^/]+\/model\.onnx$/.test(pathname) && !keep.has(request.url))
+      await cache.delete(request);
+  }
+}
 
 // The models the host serves: fresh when online, the last list seen when not.
 registerRoute(

@@ -29,11 +29,16 @@ export function ModelPicker({ choices, selected, onSelect }: ModelPickerProps): 
           </option>
         ))}
       </select>
-      <p id="model-hint" class="model-picker__hint" data-testid="model-hint">
+      <p
+        id="model-hint"
+        class="model-picker__hint"
+        data-testid="model-hint"
+        data-device-version={selected?.device?.version}
+      >
         {selected === undefined
           ? ''
           : selected.device
-            ? 'Runs on this phone, offline too; the server double-checks.'
+            ? `Version ${selected.device.version} runs on this phone, offline too; the server double-checks.`
             : 'Runs on the server only: needs a connection.'}
       </p>
     </div>

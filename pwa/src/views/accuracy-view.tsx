@@ -1,7 +1,9 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { AccuracyMetrics, ModelMetrics } from '../../../contracts/metrics.ts';
+import { ScrollRegion } from '../components/scroll-region.tsx';
 import { formatPercent } from '../format-percent.ts';
+import { ModelHistories } from './model-histories.tsx';
 
 /** `GET /api/reports/latest` (gateway/report-routes.ts). */
 interface LatestReport {
@@ -69,6 +71,7 @@ export function AccuracyView({ online }: { readonly online: boolean }): JSX.Elem
         )}
         {loaded.status === 'ready' && <Report loaded={loaded} />}
       </div>
+      <ModelHistories online={online} />
     </section>
   );
 }
@@ -224,19 +227,6 @@ function ModelDetails({ metrics }: { metrics: ModelMetrics }): JSX.Element {
         </>
       )}
     </details>
-  );
-}
-
-/**
- * A table that may be wider than a phone: it scrolls sideways (shadows at the edges show there is more)
- * and takes keyboard focus, so that it can be scrolled without a pointer.
- */
-function ScrollRegion({ labelledBy, children }: { labelledBy: string; children: JSX.Element }): JSX.Element {
-  return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable for keyboard users (WCAG 2.1.1).
-    <figure class="table-scroll" aria-labelledby={labelledBy} tabIndex={0}>
-      {children}
-    </figure>
   );
 }
 

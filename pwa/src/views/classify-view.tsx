@@ -17,6 +17,7 @@ import { type DownloadProgress, onDeviceDownload, warmUpDevice } from '../infere
 import { agreeToDownload, shouldAskBeforeDownload } from '../inference/download-policy.ts';
 import { labelPrompt, type PromptReason } from '../label-prompt.ts';
 import type { ModelChoice } from '../models/model-catalogue.ts';
+import { APP_UPDATED_EVENT } from '../service-worker-registration.ts';
 import { whenIdle } from '../when-idle.ts';
 
 /**
@@ -59,24 +60,40 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
 
   useEffect(() => {
     let cancelled = false;
+    let bundled: Awaited<ReturnType<Awaited<ReturnType<typeof loadCatalogue>>['loadBundledModels']>> = [];
+    let host: Awaited<ReturnType<Awaited<ReturnType<typeof loadCatalogue>>['loadHostModels']>> = null;
+    let preselected: ModelChoice | undefined;
+    const show = async () => {
+      const catalogue = await loadCatalogue();
+      const merged = catalogue.mergeCatalogue(bundled, host);
+      const keep = merged.find((c) => c.name === selectedRef.current?.name);
+      preselected = keep ?? catalogue.pickModel(merged, catalogue.rememberedModel());
+      selectedRef.current = preselected;
+      if (cancelled) return;
+      setChoices(merged);
+      setSelected(preselected);
+    };
     firstChoice.current = (async () => {
       const catalogue = await loadCatalogue();
-      const bundled = await catalogue.loadBundledModels();
-      let preselected: ModelChoice | undefined;
-      const show = (host: Awaited<ReturnType<typeof catalogue.loadHostModels>>) => {
-        const merged = catalogue.mergeCatalogue(bundled, host);
-        const keep = merged.find((c) => c.name === selectedRef.current?.name);
-        preselected = keep ?? catalogue.pickModel(merged, catalogue.rememberedModel());
-        selectedRef.current = preselected;
-        if (cancelled) return;
-        setChoices(merged);
-        setSelected(preselected);
-      };
+      bundled = await catalogue.loadBundledModels();
       // Bundled models first (instant, offline too), then whatever the host adds.
-      show(null);
-      void catalogue.loadHostModels().then(show);
+      await show();
+      void catalogue.loadHostModels().then((models) => {
+        host = models;
+        return show();
+      });
       return preselected;
     })();
+    // A new build of the app took over (a promoted model, say): read its model index and move the
+    // choice to its models. A classification already running keeps the model it was given.
+    const onUpdate = () =>
+      void loadCatalogue()
+        .then(async (catalogue) => {
+          bundled = await catalogue.loadBundledModels();
+          await show();
+        })
+        .catch((error: unknown) => console.warn('models: could not read the updated model index', error));
+    window.addEventListener(APP_UPDATED_EVENT, onUpdate);
     firstChoice.current.catch((error: unknown) => console.error('models: catalogue failed', error));
     // The classification on screen outlives this page: show where it got to, and follow it. On the
     // first visit there is none yet, and the pipeline's chunk loads once the page is idle.
@@ -93,6 +110,7 @@ export function ClassifyView({ online }: { readonly online: boolean }): JSX.Elem
     else whenIdle(() => void follow());
     return () => {
       cancelled = true;
+      window.removeEventListener(APP_UPDATED_EVENT, onUpdate);
       unwatch?.();
     };
   }, []);
