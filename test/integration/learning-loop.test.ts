@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGpuHost } from '../../gpu-host/gpu-host.ts';
 import { postInfer, readInferResponse, startTestHost } from '../../gpu-host/test/support.ts';
+import { readServingPolicy } from '../../platform/serving-policy-file.ts';
 import { LOCAL_S3_CREDENTIALS } from '../../stack/local-s3.ts';
 import { readObject } from '../../training/loop/bucket-reader.ts';
 import { readDecisions } from '../../training/loop/decision-store.ts';
@@ -15,7 +16,6 @@ import { type LoopConfig, loopConfig } from '../../training/loop/loop-config.ts'
 import { currentVersions } from '../../training/loop/model-versions.ts';
 import { type RetrainOptions, retrain } from '../../training/loop/retrain.ts';
 import { rollBack } from '../../training/loop/rollback.ts';
-import { readServingPolicy } from '../../training/loop/serving-policy-file.ts';
 import { userSplitKey, userSplitSchema } from '../../training/loop/user-split.ts';
 import { seedLabelledUploads } from '../fixtures/labelled-uploads.ts';
 import { type ScratchS3, startScratchS3 } from '../support/scratch-s3.ts';
@@ -91,6 +91,8 @@ describe.skipIf(!hasTorch)('the learning loop, small scale', { timeout: 900_000 
       {
         model: 'digits',
         repository,
+        // The repository's S3 copy, as the hosts follow it in AWS: promotion and rollback publish to it.
+        'repository-s3': `s3://${BUCKET}/models/`,
         bucket: BUCKET,
         endpoint: s3.server.endpoint,
         'inference-url': host.url,
@@ -133,6 +135,10 @@ describe.skipIf(!hasTorch)('the learning loop, small scale', { timeout: 900_000 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  const s3Policy = async () => {
+    const bytes = await readObject(s3.s3, BUCKET, 'models/digits/serving.json');
+    return bytes ? JSON.parse(Buffer.from(bytes).toString('utf8')) : null;
+  };
   const defaultServed = async () => {
     const response = await postInfer(`${host.url}/v2/models/digits/infer`, {
       inputs: [{ name: 'input', shape: [1, 1, 28, 28], datatype: 'FP32', data: new Array(784).fill(0) }],
@@ -151,7 +157,7 @@ describe.skipIf(!hasTorch)('the learning loop, small scale', { timeout: 900_000 
       fromVersion: '1',
       toVersion: '2',
     });
-    expect(await readServingPolicy(repository, 'digits')).toBeNull();
+    expect((await readServingPolicy(repository, 'digits')).policy).toBeNull();
     expect((await readdir(path.join(repository, 'digits'))).sort()).toEqual(['1']);
     expect(await defaultServed()).toBe('1');
   });
@@ -166,12 +172,14 @@ describe.skipIf(!hasTorch)('the learning loop, small scale', { timeout: 900_000 
     expect(result.outcome?.decision).toMatchObject({ outcome: 'promoted', fromVersion: '1', toVersion: '2' });
     expect(result.outcome?.reloads).toEqual([expect.objectContaining({ url: host.url, ok: true })]);
     expect(existsSync(path.join(repository, 'digits', '2', 'model.onnx'))).toBe(true);
-    expect(await readServingPolicy(repository, 'digits')).toMatchObject({
+    expect((await readServingPolicy(repository, 'digits')).policy).toMatchObject({
       defaultVersion: '2',
       decisionId: result.outcome?.decision.decisionId,
     });
     // A request naming no version gets the policy's default.
     expect(await defaultServed()).toBe('2');
+    expect(await s3Policy()).toMatchObject({ defaultVersion: '2' });
+    expect(await readObject(s3.s3, BUCKET, 'models/digits/2/model.onnx')).toBeDefined();
     // The split was recorded once: both runs used the same assignment, and no upload is in both parts.
     const split = userSplitSchema.parse(
       JSON.parse(
@@ -195,12 +203,13 @@ describe.skipIf(!hasTorch)('the learning loop, small scale', { timeout: 900_000 
       fromVersion: '2',
       toVersion: '1',
     });
-    expect(await readServingPolicy(repository, 'digits')).toMatchObject({ defaultVersion: '1' });
+    expect((await readServingPolicy(repository, 'digits')).policy).toMatchObject({ defaultVersion: '1' });
     expect(outcome.reloads.every((r) => r.ok)).toBe(true);
+    expect(await s3Policy()).toMatchObject({ defaultVersion: '1' });
     expect(existsSync(path.join(repository, 'digits', '2', 'model.onnx'))).toBe(true);
     const decisions = await readDecisions(s3.s3, BUCKET, 'digits');
     expect(decisions.map((d) => d.outcome)).toEqual(['refused', 'promoted', 'rolled-back']);
-    // Needs gpu-host honouring serving.json (issue 13, serving side): the policy's default, not the newest.
+    // The host honours serving.json: the policy's default, not the newest.
     expect(await defaultServed()).toBe('1');
   });
 });

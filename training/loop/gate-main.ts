@@ -20,6 +20,7 @@ import {
 import { readCandidate } from './model-versions.ts';
 import { decidePromotion, describeOutcome } from './promotion.ts';
 import type { CandidateInfo } from './retrain.ts';
+import { syncFromS3 } from './s3-repository.ts';
 
 const USAGE = `npm run gate -- --model digits --candidate <dir> [options]
 
@@ -56,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
   );
   const s3 = createS3Client(config.s3);
   try {
+    if (config.repositoryS3) await syncFromS3(s3, config.repositoryS3, config.repository, config.model);
     const gate = await gateCandidate(config, s3, candidate, {
       fonts,
       oodPerKind: intOption(values['ood-per-kind'], 'ood-per-kind', 60) as number,

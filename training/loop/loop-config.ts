@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { modelNameSchema } from '../../contracts/uploads.ts';
+import { parseS3RepositoryUrl, type S3RepositoryLocation } from '../../gpu-host/s3-repository-sync.ts';
 import { parseEnvironment, s3ConnectionFrom, s3EnvironmentSchema } from '../../platform/env-config.ts';
 import type { S3Connection } from '../../platform/s3-client.ts';
 import { urlListSchema } from '../../platform/url-list.ts';
@@ -18,6 +19,8 @@ export interface LoopConfig {
   readonly model: string;
   /** The model repository promotion writes (`models/` locally; the hosts' synced copy of the S3 repository in AWS). */
   readonly repository: string;
+  /** The repository's copy in S3 that the hosts follow (AWS); the local folder is synced from it and published to it. */
+  readonly repositoryS3?: S3RepositoryLocation | undefined;
   readonly bucket: string;
   readonly s3: S3Connection;
   readonly inferenceUrls: readonly string[];
@@ -29,6 +32,7 @@ export interface LoopConfig {
 const envSchema = s3EnvironmentSchema.extend({
   S3_BUCKET: z.string().min(3).optional(),
   MODEL_REPOSITORY: z.string().min(1).optional(),
+  MODEL_REPOSITORY_S3_URL: z.string().min(1).optional(),
   INFERENCE_URL: urlListSchema.optional(),
 });
 
@@ -36,6 +40,7 @@ const envSchema = s3EnvironmentSchema.extend({
 export const COMMON_OPTIONS = {
   model: { type: 'string' },
   repository: { type: 'string' },
+  'repository-s3': { type: 'string' },
   bucket: { type: 'string' },
   endpoint: { type: 'string' },
   'inference-url': { type: 'string' },
@@ -46,6 +51,8 @@ export const COMMON_OPTIONS = {
 
 export const COMMON_USAGE = `  --model <name>          the model (required), e.g. digits
   --repository <dir>      the model repository (default: $MODEL_REPOSITORY or models)
+  --repository-s3 <url>   its copy in S3 that the hosts follow, s3://<bucket>/<prefix>/ (default:
+                          $MODEL_REPOSITORY_S3_URL; unset locally): synced before, published after
   --bucket <name>         the bucket with uploads, labels and decisions (default: $S3_BUCKET or ${LOCAL_BUCKET})
   --endpoint <url|aws>    S3 endpoint (default: $S3_ENDPOINT or the local stack's ${LOCAL_S3_ENDPOINT});
                           "aws" for AWS itself with the role's credentials
@@ -81,8 +88,16 @@ export function loopConfig(
     ? urlListSchema.safeParse(values['inference-url'])
     : { success: true as const, data: e.INFERENCE_URL ?? [LOCAL_INFERENCE_URL] };
   if (!urls.success) throw new UsageError(`--inference-url: ${urls.error.issues[0]?.message ?? 'invalid'}`);
+  const s3Url = (values['repository-s3'] as string | undefined) ?? e.MODEL_REPOSITORY_S3_URL;
+  let repositoryS3: S3RepositoryLocation | undefined;
+  try {
+    repositoryS3 = s3Url ? parseS3RepositoryUrl(s3Url) : undefined;
+  } catch (error) {
+    throw new UsageError(`--repository-s3: ${(error as Error).message}`);
+  }
   return Object.freeze({
     model: model.data,
+    repositoryS3,
     repository: path.resolve((values.repository as string | undefined) ?? e.MODEL_REPOSITORY ?? 'models'),
     bucket: (values.bucket as string | undefined) ?? e.S3_BUCKET ?? LOCAL_BUCKET,
     s3: connection,

@@ -3,7 +3,7 @@ import { cp, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultVersion } from '../../contracts/serving-policy.ts';
 import { type ModelVersionFiles, scanModel } from '../../platform/model-repository.ts';
-import { readServingPolicy } from './serving-policy-file.ts';
+import { readServingPolicy } from '../../platform/serving-policy-file.ts';
 
 /** The versions of `model` in `repository` that can be served, and which of them is the default. */
 export async function currentVersions(
@@ -11,7 +11,9 @@ export async function currentVersions(
   model: string,
 ): Promise<{ versions: ModelVersionFiles[]; defaultVersion: ModelVersionFiles; all: string[] }> {
   const scan = await scanModel(repository, model);
-  const policy = await readServingPolicy(repository, model);
+  // An unreadable policy makes the hosts serve the newest version; the loop must agree with them.
+  const { policy, error } = await readServingPolicy(repository, model);
+  if (error) console.error(`warning: ${error}; the newest version counts as the default`);
   const ready = scan.found.map((f) => f.manifest.version);
   const chosen = defaultVersion(ready, policy);
   const files = scan.found.find((f) => f.manifest.version === chosen);

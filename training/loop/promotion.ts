@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { GateCheck, ModelDecision } from '../../contracts/model-decision.ts';
+import type { ServingPolicy } from '../../contracts/serving-policy.ts';
 import type { ModelVersionFiles } from '../../platform/model-repository.ts';
 import { rebuildApp, shouldRebuildApp } from './app-rebuild.ts';
 import { recordDecision } from './decision-store.ts';
 import { type HostReload, reloadHosts } from './host-reload.ts';
 import type { LoopConfig } from './loop-config.ts';
 import { installVersion } from './model-versions.ts';
-import { writeServingPolicy } from './serving-policy-file.ts';
+import { publishServingPolicy, publishVersion } from './s3-repository.ts';
+import { writeServingPolicy } from './serving-policy-writer.ts';
 
 /** What a decision did: its record, where it went, and what the hosts and the app build said. */
 export interface DecisionOutcome {
@@ -57,14 +59,28 @@ export async function decidePromotion(
     return { decision, key: await recordDecision(s3, config.bucket, decision), reloads: [] };
   }
   const installedAt = await installVersion(args.candidate, config.repository);
+  const published = config.repositoryS3
+    ? await publishVersion(s3, config.repositoryS3, args.candidate)
+    : undefined;
   const key = await recordDecision(s3, config.bucket, decision);
-  await writeServingPolicy(config.repository, {
+  await setDefault(config, s3, {
     model: config.model,
     defaultVersion: to,
     changedAt: decidedAt.toISOString(),
     decisionId: decision.decisionId,
   });
-  return { decision, key, installedAt, ...(await propagate(config)) };
+  return {
+    decision,
+    key,
+    installedAt: published ? `${installedAt} and ${published}` : installedAt,
+    ...(await propagate(config)),
+  };
+}
+
+/** Writes serving.json in the local repository and, when there is one, in its S3 copy (last of all). */
+export async function setDefault(config: LoopConfig, s3: S3Client, policy: ServingPolicy): Promise<void> {
+  await writeServingPolicy(config.repository, policy);
+  if (config.repositoryS3) await publishServingPolicy(s3, config.repositoryS3, policy);
 }
 
 /** After serving.json changed: every host reloads the model, and the app is rebuilt when it should be. */

@@ -10,6 +10,7 @@ import type { LoopConfig } from './loop-config.ts';
 import { currentVersions, nextVersion, readCandidate } from './model-versions.ts';
 import { userTrainingRows } from './npy.ts';
 import { type DecisionOutcome, decidePromotion } from './promotion.ts';
+import { syncFromS3 } from './s3-repository.ts';
 import { loadUserDataset, type UserItem } from './user-dataset.ts';
 import { userSplitKey } from './user-split.ts';
 
@@ -62,6 +63,7 @@ export async function retrain(
   options: RetrainOptions,
   log: (line: string) => void,
 ): Promise<RetrainResult> {
+  if (config.repositoryS3) await syncFromS3(s3, config.repositoryS3, config.repository, config.model);
   const { defaultVersion: current, all } = await currentVersions(config.repository, config.model);
   const version = nextVersion(all);
   const labels = current.manifest.labels;

@@ -4,9 +4,9 @@ import type { ModelDecision } from '../../contracts/model-decision.ts';
 import { readDecisions, recordDecision } from './decision-store.ts';
 import type { LoopConfig } from './loop-config.ts';
 import { currentVersions } from './model-versions.ts';
-import { type DecisionOutcome, propagate } from './promotion.ts';
+import { type DecisionOutcome, propagate, setDefault } from './promotion.ts';
 import { rollbackTarget } from './rollback-target.ts';
-import { writeServingPolicy } from './serving-policy-file.ts';
+import { syncFromS3 } from './s3-repository.ts';
 
 /**
  * Returns the model to the version its current default replaced (from the decision history in the
@@ -14,6 +14,7 @@ import { writeServingPolicy } from './serving-policy-file.ts';
  * rolled-back version's folder stays (auditable, loadable by naming its version).
  */
 export async function rollBack(config: LoopConfig, s3: S3Client): Promise<DecisionOutcome> {
+  if (config.repositoryS3) await syncFromS3(s3, config.repositoryS3, config.repository, config.model);
   const { versions, defaultVersion } = await currentVersions(config.repository, config.model);
   const current = defaultVersion.manifest.version;
   const history = await readDecisions(s3, config.bucket, config.model);
@@ -42,7 +43,7 @@ export async function rollBack(config: LoopConfig, s3: S3Client): Promise<Decisi
     checks: [],
   };
   const key = await recordDecision(s3, config.bucket, decision);
-  await writeServingPolicy(config.repository, {
+  await setDefault(config, s3, {
     model: config.model,
     defaultVersion: target,
     changedAt: decidedAt.toISOString(),
