@@ -49,6 +49,7 @@ from calibration import (  # noqa: E402
 from data import DATASETS, DatasetSpec, stratified_split  # noqa: E402
 from net import SmallCnn, count_parameters, export_network, export_onnx  # noqa: E402
 from outliers import held_out_outliers, outlier_pool  # noqa: E402
+from user_data import DEFAULT_SHARE, load_extra_data, oversample_repeats  # noqa: E402
 
 DEFAULT_SEED = 4651
 THREADS = 2
@@ -75,6 +76,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--smoke", action="store_true", help="1 epoch on a small subset, into a temporary folder"
     )
+    # The learning loop (training/loop/, see user_data.py): users' labelled photos, oversampled.
+    parser.add_argument("--extra-data", help="labelled uploads (.npy, uint8 rows: label + 784 pixels)")
+    parser.add_argument("--extra-share", type=float, default=DEFAULT_SHARE, help="their share per epoch")
+    parser.add_argument("--base-subset", type=int, help="train on N base images only (small-scale tests)")
+    parser.add_argument("--split-seed", type=int, help="seed of the held-out split (default: --seed)")
     args = parser.parse_args(argv)
     if not args.version.isdigit() or args.version.startswith("0"):
         parser.error("--version must be a positive integer without leading zeros")
@@ -300,7 +306,12 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
 
     images, labels = spec.load()
-    train_idx, held_idx = stratified_split(labels, spec.held_out_fraction, args.seed)
+    split_seed = args.seed if args.split_seed is None else args.split_seed
+    train_idx, held_idx = stratified_split(labels, spec.held_out_fraction, split_seed)
+    small = args.smoke or (args.base_subset is not None and args.base_subset < 4096)
+    if args.base_subset is not None:
+        rng = np.random.default_rng(args.seed)
+        train_idx = np.sort(rng.choice(train_idx, min(args.base_subset, len(train_idx)), replace=False))
     if args.smoke:
         rng = np.random.default_rng(args.seed)
         train_idx = np.sort(rng.choice(train_idx, min(SMOKE_TRAIN, len(train_idx)), replace=False))
@@ -308,10 +319,18 @@ def main(argv: list[str]) -> int:
     print(f"loaded {len(images):,} images of {spec.dataset_id()} in {time.perf_counter() - started:.1f} s")
     x_train, y_train = to_tensor(images[train_idx]), torch.from_numpy(labels[train_idx])
     x_held, y_held = to_tensor(images[held_idx]), torch.from_numpy(labels[held_idx])
+    extra_items = extra_repeats = 0
+    if args.extra_data:
+        x_extra, y_extra = load_extra_data(args.extra_data, len(spec.labels))
+        extra_items = len(y_extra)
+        extra_repeats = oversample_repeats(extra_items, len(train_idx), args.extra_share)
+        x_train = torch.cat([x_train, to_tensor(x_extra).repeat(extra_repeats, 1, 1, 1)])
+        y_train = torch.cat([y_train, torch.from_numpy(y_extra).repeat(extra_repeats)])
+        print(f"extra data: {extra_items} labelled uploads x {extra_repeats} (oversampled) from {args.extra_data}")
 
     outliers = None
     if spec.ood_subject is not None:
-        outliers = outlier_pool(args.seed, *((500, 500) if args.smoke else ()))
+        outliers = outlier_pool(args.seed, *((500, 500) if small else ()))
         print(f"outlier exposure: {len(outliers):,} non-digit images (clothing, synthetic shapes)")
 
     train_started = time.perf_counter()
@@ -320,7 +339,10 @@ def main(argv: list[str]) -> int:
 
     temperature, ood = 1.0, None
     if spec.ood_subject is not None:
-        temperature, ood = calibrate(spec, model, images, labels, held_idx, args.seed, args.smoke)
+        # The split file belongs to the base training run: a retrain (extra data) never rewrites it.
+        temperature, ood = calibrate(
+            spec, model, images, labels, held_idx, split_seed, small or bool(args.extra_data)
+        )
 
     # Everything below is measured with the exported form (folded BatchNorm, softmax output).
     network = export_network(model, temperature)
@@ -351,7 +373,7 @@ def main(argv: list[str]) -> int:
         "training": {
             "dataset": spec.dataset_id(),
             "seed": args.seed,
-            "trainSize": len(train_idx),
+            "trainSize": len(train_idx) + extra_items,
             "heldOutSize": len(held_idx),
             "heldOutAccuracy": round(accuracy, 6),
             "epochs": epochs,

@@ -25,8 +25,9 @@ import {
   makeDigitPhoto,
   randomPhotoOptions,
 } from '../../test/fixtures/make-digit-photo.ts';
-import { greyToRgba, mnistCount, mnistSample } from '../../test/fixtures/mnist-samples.ts';
+import { greyToRgba, mnistSample } from '../../test/fixtures/mnist-samples.ts';
 import { type EvalPhoto, renderDigitPhotos, renderOodPhotos } from './eval-photos.ts';
+import { mnistTestIndices } from './mnist-held-out.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MODELS = join(ROOT, 'models', 'digits');
@@ -53,25 +54,6 @@ interface Verdict {
 }
 
 type Preprocess = (kind: 'mnist-digit', image: RgbaImage) => Float32Array;
-
-function mnistTestIndices(): { digit: number; index: number }[] {
-  const split = JSON.parse(
-    readFileSync(join(ROOT, 'training', 'splits', 'digits-held-out.json'), 'utf8'),
-  ) as {
-    test: number[];
-  };
-  const starts: number[] = [];
-  let total = 0;
-  for (let d = 0; d < 10; d++) {
-    starts.push(total);
-    total += mnistCount(d);
-  }
-  return split.test.map((flat) => {
-    let digit = 9;
-    while ((starts[digit] as number) > flat) digit--;
-    return { digit, index: flat - (starts[digit] as number) };
-  });
-}
 
 async function buildItems(preprocess: Preprocess, perCell: number, oodPerKind: number): Promise<Item[]> {
   const started = performance.now();

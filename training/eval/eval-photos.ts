@@ -288,10 +288,13 @@ export async function renderOodPhotos(
   seed: number,
   perKind: number,
   clothes: Uint8Array[],
+  kinds: readonly OodKind[] = OOD_KINDS,
 ): Promise<EvalPhoto[]> {
   const jobs: (() => Promise<EvalPhoto>)[] = [];
   for (let k = 0; k < perKind; k++) {
     for (const [o, kind] of OOD_KINDS.entries()) {
+      // Seeds follow the full list, so a subset draws the same items as the full set.
+      if (!kinds.includes(kind)) continue;
       const itemSeed = seed + 1_000_003 + k * 17 + o;
       jobs.push(async () => {
         const random = seededRandom(itemSeed);
