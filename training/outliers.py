@@ -176,16 +176,22 @@ def _procedural(kind: int, rng: np.random.Generator) -> list[np.ndarray]:
     return _glyph(rng)
 
 
-def synthetic_shapes(count: int, rng: np.random.Generator, glyphs_only: bool = False) -> torch.Tensor:
+def synthetic_shapes(
+    count: int, rng: np.random.Generator, glyphs_only: bool = False, extended: bool = True
+) -> torch.Tensor:
     """Non-digit marks at 56x56, ink-positive: scribbles, rings, boxes, lines, blobs, dots, texture
     (kinds 0 and 2-6, a third of them), and multi-stroke scribbles, spirals, stars, hatching, Bezier strokes
-    and letter-like glyphs (kinds 7-12; glyphs a third of all). ``glyphs_only``: glyphs alone."""
-    # No rings (kind 1): a ring is how people write 0.
-    kinds = np.where(
-        rng.random(count) < 1 / 3,
-        rng.choice([0, 2, 3, 4, 5, 6], count),
-        np.where(rng.random(count) < 0.5, 12, rng.integers(7, 12, count)),
-    )
+    and letter-like glyphs (kinds 7-12; glyphs a third of all). ``glyphs_only``: glyphs alone.
+    ``extended=False``: recipe 2's shapes only (kinds 0-6, what digits v2 was trained with)."""
+    if extended:
+        # No rings (kind 1): a ring is how people write 0.
+        kinds = np.where(
+            rng.random(count) < 1 / 3,
+            rng.choice([0, 2, 3, 4, 5, 6], count),
+            np.where(rng.random(count) < 0.5, 12, rng.integers(7, 12, count)),
+        )
+    else:
+        kinds = rng.integers(0, 7, count)  # recipe 2 (digits v2): kinds 0-6, rings included
     if glyphs_only:
         kinds[:] = 12
     images = np.zeros((count, 56, 56), dtype=np.float32)
@@ -245,8 +251,13 @@ def synthetic_shapes(count: int, rng: np.random.Generator, glyphs_only: bool = F
     return torch.from_numpy(images).unsqueeze(1)
 
 
-def outlier_pool(seed: int, shapes: int = 12000, fashion: int = 8000) -> torch.Tensor:
-    """``[N, 1, 28, 28]`` non-digit images in the digit frame (fixed for a seed)."""
+def outlier_pool(
+    seed: int, shapes: int | None = None, fashion: int = 8000, extended: bool = True
+) -> torch.Tensor:
+    """``[N, 1, 28, 28]`` non-digit images in the digit frame (fixed for a seed). ``extended``: recipe 3's
+    12,000 shapes of every kind; otherwise recipe 2's 8,000 of kinds 0-6 (digits v2)."""
+    if shapes is None:
+        shapes = 12000 if extended else 8000
     rng = np.random.default_rng(seed + 1)
     clothes, labels = load_fashion_mnist()
     allowed = []
@@ -255,7 +266,7 @@ def outlier_pool(seed: int, shapes: int = 12000, fashion: int = 8000) -> torch.T
         allowed.append(members)
     chosen = rng.choice(np.concatenate(allowed), fashion, replace=False)
     cloth = torch.from_numpy(clothes[np.sort(chosen)]).float().div(255).unsqueeze(1)
-    drawn = synthetic_shapes(shapes, rng)
+    drawn = synthetic_shapes(shapes, rng, extended=extended)
     return torch.cat([to_digit_frame(cloth), to_digit_frame(drawn)])
 
 

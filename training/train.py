@@ -24,6 +24,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402
+import dataclasses  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
@@ -38,6 +39,7 @@ import onnx  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from augment_digits import photo_like_digits  # noqa: E402
 from calibration import (  # noqa: E402
     CALIBRATION_COPIES,
     TARGET_FALSE_FLAG_RATE,
@@ -52,6 +54,7 @@ from outliers import held_out_outliers, outlier_pool  # noqa: E402
 from user_data import DEFAULT_SHARE, load_extra_data, oversample_repeats  # noqa: E402
 
 DEFAULT_SEED = 4651
+BROKEN_STROKES_RECIPE_3 = 0.12  # share of training digits given broken strokes (recipe 3)
 THREADS = 2
 BATCH_SIZE = 128
 MAX_LR = 3e-3
@@ -77,6 +80,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--smoke", action="store_true", help="1 epoch on a small subset, into a temporary folder"
     )
     # The learning loop (training/loop/, see user_data.py): users' labelled photos, oversampled.
+    parser.add_argument(
+        "--recipe",
+        choices=["2", "3"],
+        default="2",
+        help="digits augmentation and outlier set: 2 = what digits v2 was trained with (default; reproduces"
+        " it), 3 = adds broken-stroke augmentation and more procedural non-digits (see README)",
+    )
     parser.add_argument("--extra-data", help="labelled uploads (.npy, uint8 rows: label + 784 pixels)")
     parser.add_argument("--extra-share", type=float, default=DEFAULT_SHARE, help="their share per epoch")
     parser.add_argument("--base-subset", type=int, help="train on N base images only (small-scale tests)")
@@ -301,6 +311,8 @@ def calibrate(
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     spec = DATASETS[args.model]
+    if args.recipe == "3" and spec.name == "digits":
+        spec = dataclasses.replace(spec, augment=photo_like_digits(broken_probability=BROKEN_STROKES_RECIPE_3))
     epochs = 1 if args.smoke else (args.epochs or spec.default_epochs)
     seed_everything(args.seed)
     started = time.perf_counter()
@@ -330,7 +342,7 @@ def main(argv: list[str]) -> int:
 
     outliers = None
     if spec.ood_subject is not None:
-        outliers = outlier_pool(args.seed, *((500, 500) if small else ()))
+        outliers = outlier_pool(args.seed, *((500, 500) if small else ()), extended=args.recipe == "3")
         print(f"outlier exposure: {len(outliers):,} non-digit images (clothing, synthetic shapes)")
 
     train_started = time.perf_counter()
