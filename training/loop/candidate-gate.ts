@@ -78,3 +78,21 @@ export function gateSetsLine(gate: CandidateGate): string {
     ? "sets: users' held-out labels, MNIST held-out test half, MNIST photos, font digits, non-digits (clothing, doodles, blank and textured paper, letters)"
     : "sets: users' held-out labels, MNIST held-out test half, MNIST photos, non-digits (clothing, doodles, blank and textured paper); font digits and letters left out: the evaluation fonts are not installed (training/README.md)";
 }
+
+/**
+ * What `gate` and `retrain` print: which models, which sets, the table, `outcomeLines` (the promotion's
+ * or refusal's), and as the very last line the same figures as one JSON line.
+ */
+export function printGateResult(
+  gate: CandidateGate,
+  outcomeLines: readonly string[],
+  decision?: { outcome: string; key: string },
+): void {
+  console.log(
+    `\ngate: v${gate.candidate.manifest.version} (candidate) against v${gate.current.manifest.version} (current default)`,
+  );
+  console.log(gateSetsLine(gate));
+  console.log(gate.table);
+  for (const line of outcomeLines) console.log(line);
+  console.log(JSON.stringify(gateSummary(gate, decision)));
+}

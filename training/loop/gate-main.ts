@@ -8,11 +8,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelDecision } from '../../contracts/model-decision.ts';
 import { createS3Client } from '../../platform/s3-client.ts';
-import { gateCandidate, gateSetsLine, gateSummary } from './candidate-gate.ts';
+import { gateCandidate, printGateResult } from './candidate-gate.ts';
 import {
   COMMON_USAGE,
   failureMessage,
-  intOption,
+  gateSetOptions,
   loopConfig,
   parseCommandLine,
   UsageError,
@@ -46,10 +46,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loopConfig(values, 'gate');
+  const setOptions = gateSetOptions(values);
   if (typeof values.candidate !== 'string') throw new UsageError(`--candidate is required\n\n${USAGE}`);
-  const fonts = values.fonts as string;
-  if (fonts !== 'auto' && fonts !== 'on' && fonts !== 'off')
-    throw new UsageError('--fonts must be auto, on or off');
   const candidate = await readCandidate(values.candidate);
   const info = await readFile(path.join(candidate.folder, 'candidate.json'), 'utf8').then(
     (text) => JSON.parse(text) as CandidateInfo,
@@ -58,16 +56,9 @@ async function main(argv: string[]): Promise<number> {
   const s3 = createS3Client(config.s3);
   try {
     if (config.repositoryS3) await syncFromS3(s3, config.repositoryS3, config.repository, config.model);
-    const gate = await gateCandidate(config, s3, candidate, {
-      fonts,
-      oodPerKind: intOption(values['ood-per-kind'], 'ood-per-kind', 60) as number,
-    });
-    console.log(
-      `gate: v${candidate.manifest.version} (candidate) against v${gate.current.manifest.version} (current default)`,
-    );
-    console.log(gateSetsLine(gate));
-    console.log(gate.table);
+    const gate = await gateCandidate(config, s3, candidate, setOptions);
     let decision: { outcome: string; key: string } | undefined;
+    let outcomeLines: string[] = [];
     if (values.promote) {
       const training: ModelDecision['training'] = info?.training;
       const outcome = await decidePromotion(config, s3, {
@@ -77,10 +68,10 @@ async function main(argv: string[]): Promise<number> {
         passed: gate.passed,
         ...(training ? { training } : {}),
       });
-      for (const line of describeOutcome(outcome)) console.log(line);
+      outcomeLines = describeOutcome(outcome);
       decision = { outcome: outcome.decision.outcome, key: outcome.key };
     }
-    console.log(JSON.stringify(gateSummary(gate, decision)));
+    printGateResult(gate, outcomeLines, decision);
     return gate.passed ? 0 : 3;
   } finally {
     s3.destroy();

@@ -144,3 +144,14 @@ export function failureMessage(command: string, error: unknown): string {
     : '';
   return `${command} failed: ${text}${hint}`;
 }
+
+/** `--fonts auto|on|off` and `--ood-per-kind N`: the gate's evaluation sets, shared by `gate` and `retrain`. */
+export function gateSetOptions(values: Record<string, string | boolean | undefined>): {
+  fonts: 'auto' | 'on' | 'off';
+  oodPerKind: number;
+} {
+  const fonts = values.fonts ?? 'auto';
+  if (fonts !== 'auto' && fonts !== 'on' && fonts !== 'off')
+    throw new UsageError('--fonts must be auto, on or off');
+  return { fonts, oodPerKind: intOption(values['ood-per-kind'], 'ood-per-kind', 60) as number };
+}

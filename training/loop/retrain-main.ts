@@ -4,10 +4,11 @@
  * gate's table and, as the last line, the same figures as JSON. See training/loop/README.md.
  */
 import { createS3Client } from '../../platform/s3-client.ts';
-import { gateSetsLine, gateSummary } from './candidate-gate.ts';
+import { printGateResult } from './candidate-gate.ts';
 import {
   COMMON_USAGE,
   failureMessage,
+  gateSetOptions,
   intOption,
   loopConfig,
   parseCommandLine,
@@ -53,9 +54,6 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loopConfig(values, 'retrain');
-  const fonts = values.fonts as string;
-  if (fonts !== 'auto' && fonts !== 'on' && fonts !== 'off')
-    throw new UsageError('--fonts must be auto, on or off');
   const extraShare = values['extra-share'] === undefined ? undefined : Number(values['extra-share']);
   if (extraShare !== undefined && !(extraShare > 0 && extraShare < 1))
     throw new UsageError('--extra-share must be between 0 and 1');
@@ -70,8 +68,7 @@ async function main(argv: string[]): Promise<number> {
         seed: intOption(values.seed, 'seed', 4651) as number,
         staging: values.staging as string,
         promote: !values['no-promote'],
-        fonts,
-        oodPerKind: intOption(values['ood-per-kind'], 'ood-per-kind', 60) as number,
+        ...gateSetOptions(values),
         shuffleUserLabels: values['shuffle-user-labels'] === true,
         extraShare,
         python: values.python as string,
@@ -79,21 +76,12 @@ async function main(argv: string[]): Promise<number> {
       },
       (line) => console.error(line),
     );
-    console.log(
-      `\ngate: v${result.gate.candidate.manifest.version} (candidate) against v${result.gate.current.manifest.version} (current default)`,
-    );
-    console.log(gateSetsLine(result.gate));
-    console.log(result.gate.table);
-    if (result.outcome) for (const line of describeOutcome(result.outcome)) console.log(line);
-    else
-      console.log(`gate passed; not promoted (--no-promote): the candidate stays in ${result.candidateDir}`);
-    console.log(
-      JSON.stringify(
-        gateSummary(
-          result.gate,
-          result.outcome ? { outcome: result.outcome.decision.outcome, key: result.outcome.key } : undefined,
-        ),
-      ),
+    printGateResult(
+      result.gate,
+      result.outcome
+        ? describeOutcome(result.outcome)
+        : [`gate passed; not promoted (--no-promote): the candidate stays in ${result.candidateDir}`],
+      result.outcome ? { outcome: result.outcome.decision.outcome, key: result.outcome.key } : undefined,
     );
     return result.gate.passed ? 0 : 3;
   } finally {
