@@ -1,30 +1,16 @@
-import { createHash } from 'node:crypto';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { type UploadResult, uploadResultSchema } from '../contracts/results.ts';
 import { outcomeKey } from '../contracts/s3-keys.ts';
+import { putWholeObject } from './put-whole-object.ts';
 
-/**
- * Writes a JSON object in one PUT with its Content-Length and Content-MD5: S3 stores the whole object
- * or refuses it, so a reader never sees half of one (the local server is held to the same, see
- * stack/local-s3.ts).
- */
+/** Writes a JSON object whole (putWholeObject): a reader never sees half of one. */
 export async function putJsonObject(
   s3: S3Client,
   bucket: string,
   key: string,
   value: unknown,
 ): Promise<void> {
-  const body = Buffer.from(JSON.stringify(value), 'utf8');
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: body,
-      ContentLength: body.length,
-      ContentMD5: createHash('md5').update(body).digest('base64'),
-      ContentType: 'application/json',
-    }),
-  );
+  await putWholeObject(s3, bucket, key, Buffer.from(JSON.stringify(value), 'utf8'), 'application/json');
 }
 
 /**

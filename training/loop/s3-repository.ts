@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   SERVING_POLICY_FILE,
   type ServingPolicy,
@@ -7,6 +6,7 @@ import {
 } from '../../contracts/serving-policy.ts';
 import { type S3RepositoryLocation, syncRepositoryFromS3 } from '../../gpu-host/s3-repository-sync.ts';
 import type { ModelVersionFiles } from '../../platform/model-repository.ts';
+import { putWholeObject } from '../../platform/put-whole-object.ts';
 
 /**
  * The model repository's copy in S3 (`MODEL_REPOSITORY_S3_URL`, as deploy/ sets it for the hosts),
@@ -61,15 +61,6 @@ async function putBytes(
   body: Uint8Array,
   contentType: string,
 ): Promise<void> {
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: body,
-      ContentLength: body.length,
-      ContentMD5: createHash('md5').update(body).digest('base64'),
-      ContentType: contentType,
-    }),
-    { abortSignal: AbortSignal.timeout(120_000) },
-  );
+  // Model files are megabytes: a longer bound than the client's request timeout alone.
+  await putWholeObject(s3, bucket, key, body, contentType, AbortSignal.timeout(120_000));
 }
